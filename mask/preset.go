@@ -1,0 +1,639 @@
+package mask
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Email masks an e-mail address with the defaults of [EmailRule]:
+// john.doe@example.com becomes j***@example.com.
+func Email(s string) string { return EmailRule{}.Mask(s) }
+
+// Phone masks a phone number with the defaults of [PhoneRule]:
+// +1 415-555-0132 becomes +* ***-***-0132.
+func Phone(s string) string { return PhoneRule{}.Mask(s) }
+
+// PAN masks a payment card number with the defaults of [PANRule]:
+// 4242 4242 4242 4242 becomes **** **** **** 4242.
+func PAN(s string) string { return PANRule{}.Mask(s) }
+
+// IBAN masks an international bank account number with [IBANRule]:
+// DE89 3704 0044 0532 0130 00 becomes DE** **** **** **** **30 00.
+func IBAN(s string) string { return IBANRule{}.Mask(s) }
+
+// NationalID masks a national identifier such as a US social security number
+// with [NationalIDRule]: 536-90-4399 becomes ***-**-4399.
+func NationalID(s string) string { return NationalIDRule{}.Mask(s) }
+
+// Name masks a person's name to its initials with [NameRule]:
+// John Ronald Tolkien becomes J. R. T.
+func Name(s string) string { return NameRule{}.Mask(s) }
+
+// IP masks an IPv4 or IPv6 address by zeroing its host part with the defaults
+// of [IPRule]: 192.0.2.77 becomes 192.0.2.0 and 2001:db8:85a3::8a2e:370:7334
+// becomes 2001:db8:85a3::.
+func IP(s string) string { return IPRule{}.Mask(s) }
+
+// URL hides the password, the query values and the fragment of a URL with
+// [URLRule]: https://bob:pw@example.com/a?token=abc becomes
+// https://bob:****@example.com/a?token=****.
+func URL(s string) string { return URLRule{}.Mask(s) }
+
+// Credential masks a secret such as an API key or a JWT to a short prefix
+// with the defaults of [CredentialRule]: sk_live_4eC39HqLyjWDarjtT1zdp7dc
+// becomes sk_l****.
+func Credential(s string) string { return CredentialRule{}.Mask(s) }
+
+// EmailRule masks e-mail addresses. The local part keeps its first character
+// when it has at least three, followed by a fixed "***" that hides its
+// length; the domain is kept unless HideDomain is set, in which case only its
+// top-level label is kept: j***@***.com.
+//
+// The address is split at its last '@'. The domain must be a host name
+// (letters, digits, '-' and '.', including non-ASCII letters); anything else,
+// such as an address literal, fails closed.
+type EmailRule struct {
+	HideDomain bool // hide the domain except its top-level label
+}
+
+// Mask returns the masked address.
+func (r EmailRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// Append appends the masked address to dst.
+func (r EmailRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || !utf8.ValidString(s) || !validLocal(s[:at]) || !validDomain(s[at+1:]) {
+		return append(dst, failed...)
+	}
+	local, domain := s[:at], s[at+1:]
+	if r0, size := utf8.DecodeRuneInString(local); size < len(local) && utf8.RuneCountInString(local) >= 3 {
+		dst = utf8.AppendRune(dst, r0)
+	}
+	dst = append(dst, "***@"...)
+	if !r.HideDomain {
+		return append(dst, domain...)
+	}
+	dst = append(dst, "***"...)
+	if dot := strings.LastIndexByte(domain, '.'); dot >= 0 && dot < len(domain)-1 {
+		dst = append(dst, domain[dot:]...)
+	}
+	return dst
+}
+
+func validLocal(local string) bool {
+	for _, r := range local {
+		if r < ' ' || r == 0x7f || unicode.IsSpace(r) && r != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+func validDomain(d string) bool {
+	if d == "" || d[0] == '.' || d[0] == '-' {
+		return false
+	}
+	for _, r := range d {
+		switch {
+		case r == '.' || r == '-':
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'):
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// PhoneRule masks phone numbers: every digit is masked except the last
+// KeepLast (4 when zero or negative), and never more than half of the digits
+// are shown. A leading '+' and the separators space, '-', '.', '/', '(' and
+// ')' are kept. Input with any other character, or with fewer than three
+// digits, fails closed.
+type PhoneRule struct {
+	KeepLast int // digits kept at the end; zero means 4
+}
+
+// Mask returns the masked phone number.
+func (r PhoneRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+const phoneSeparators = " -./()"
+
+// Append appends the masked phone number to dst.
+func (r PhoneRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	body := s
+	if body[0] == '+' {
+		body = body[1:]
+	}
+	n := countDigits(body, phoneSeparators)
+	if n < 3 {
+		return append(dst, failed...)
+	}
+	keep := r.KeepLast
+	if keep <= 0 {
+		keep = 4
+	}
+	keep = min(keep, n/2)
+	if len(body) < len(s) {
+		dst = append(dst, '+')
+	}
+	return appendKeep(dst, body, phoneSeparators, 0, keep, n, DefaultChar)
+}
+
+// countDigits returns the number of ASCII digits in s, or -1 when s holds a
+// character that is neither a digit nor in seps.
+func countDigits(s, seps string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			n++
+		case strings.IndexByte(seps, c) >= 0:
+		default:
+			return -1
+		}
+	}
+	return n
+}
+
+// PANRule masks payment card numbers (primary account numbers) following
+// PCI DSS requirement 3.4.1: no more than the BIN (the first 6 or 8 digits,
+// shown only when BIN is 6 or 8) and the last four digits are shown, and at
+// least four digits are always hidden whatever the length: for a short
+// number the BIN is shortened first, then the last digits. Spaces and '-'
+// are kept. Input with any other character fails closed. The Luhn check digit
+// is not verified: masking is not validation.
+//
+// Showing an 8-digit BIN is allowed by PCI DSS only where the card brand
+// permits it; the default shows no BIN.
+type PANRule struct {
+	BIN int // leading digits shown: 0 (none, the default), 6 or 8
+}
+
+// Validate reports whether BIN is 0, 6 or 8.
+func (r PANRule) Validate() error {
+	if r.BIN != 0 && r.BIN != 6 && r.BIN != 8 {
+		return fmt.Errorf("%w: pan: BIN length %d is not 0, 6 or 8", ErrInvalidRule, r.BIN)
+	}
+	return nil
+}
+
+// Mask returns the masked card number.
+func (r PANRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// PANMinHidden is the number of digits [PANRule] always hides.
+const PANMinHidden = 4
+
+// Append appends the masked card number to dst. An invalid BIN setting shows
+// no BIN.
+func (r PANRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	n := countDigits(s, " -")
+	if n < 1 {
+		return append(dst, failed...)
+	}
+	bin := r.BIN
+	if bin != 6 && bin != 8 {
+		bin = 0
+	}
+	first, last := shrinkKept(n, bin, 4, PANMinHidden)
+	return appendKeep(dst, s, " -", first, last, n, DefaultChar)
+}
+
+// IBANRule masks international bank account numbers (ISO 13616): the
+// country code and the last four characters are kept, the check digits and
+// everything else are masked, and spaces and '-' are kept. The input must
+// have the shape of an IBAN (two letters, two digits, 15 to 34 letters and
+// digits in all) or it fails closed. The mod-97 checksum is not verified.
+type IBANRule struct{}
+
+// Mask returns the masked IBAN.
+func (r IBANRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// Append appends the masked IBAN to dst.
+func (IBANRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isASCIILetter(c):
+			if n >= 2 && n < 4 {
+				return append(dst, failed...)
+			}
+			n++
+		case c >= '0' && c <= '9':
+			if n < 2 {
+				return append(dst, failed...)
+			}
+			n++
+		case c == ' ' || c == '-':
+		default:
+			return append(dst, failed...)
+		}
+	}
+	if n < 15 || n > 34 {
+		return append(dst, failed...)
+	}
+	return appendKeep(dst, s, " -", 2, 4, n, DefaultChar)
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// NationalIDRule masks national identifiers such as US social security
+// numbers: letters and digits are masked except the last four, never showing
+// more than half of them, and the separators space, '-', '.' and '/' are
+// kept. Input with any other character fails closed.
+type NationalIDRule struct{}
+
+// Mask returns the masked identifier.
+func (r NationalIDRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// Append appends the masked identifier to dst.
+func (NationalIDRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isASCIILetter(c) || c >= '0' && c <= '9':
+			n++
+		case c == ' ' || c == '-' || c == '.' || c == '/':
+		default:
+			return append(dst, failed...)
+		}
+	}
+	if n == 0 {
+		return append(dst, failed...)
+	}
+	return appendKeep(dst, s, " -./", 0, min(4, n/2), n, DefaultChar)
+}
+
+// NameRule masks a person's name to the initials of its words, each followed
+// by a '.': Мария Иванова becomes М. И. and 山田 太郎 becomes 山. 太. A word's
+// initial is its first letter; a word with no letter, or a name of more than
+// eight words (more likely free text than a name), fails closed.
+type NameRule struct{}
+
+// maxNameWords bounds how many initials NameRule shows.
+const maxNameWords = 8
+
+// Mask returns the initials.
+func (r NameRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// Append appends the initials to dst.
+func (NameRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	if !utf8.ValidString(s) {
+		return append(dst, failed...)
+	}
+	start := len(dst)
+	words := 0
+	inWord, found := false, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			if inWord && !found {
+				return append(dst[:start], failed...)
+			}
+			inWord = false
+			continue
+		}
+		if !inWord {
+			inWord, found = true, false
+			words++
+			if words > maxNameWords {
+				return append(dst[:start], failed...)
+			}
+		}
+		if !found && unicode.IsLetter(r) {
+			found = true
+			if words > 1 {
+				dst = append(dst, ' ')
+			}
+			dst = utf8.AppendRune(dst, r)
+			dst = append(dst, '.')
+		}
+	}
+	if words == 0 || inWord && !found {
+		return append(dst[:start], failed...)
+	}
+	return dst
+}
+
+// IPRule masks IP addresses by zeroing their host part: an IPv4 address
+// keeps its first V4Bits bits (24 when zero) and an IPv6 address its first
+// V6Bits bits (48 when zero). An IPv4-mapped IPv6 address is masked as IPv4.
+// A zone is dropped; a port (192.0.2.1:443, [2001:db8::1]:443) is kept.
+// Anything else fails closed.
+type IPRule struct {
+	V4Bits int // IPv4 prefix kept, 1 to 24; zero means 24
+	V6Bits int // IPv6 prefix kept, 1 to 64; zero means 48
+}
+
+// Validate reports whether the prefix lengths hide at least 8 bits of an
+// IPv4 and 64 bits of an IPv6 address.
+func (r IPRule) Validate() error {
+	if r.V4Bits < 0 || r.V4Bits > 24 {
+		return fmt.Errorf("%w: ip: IPv4 prefix length %d outside 1..24", ErrInvalidRule, r.V4Bits)
+	}
+	if r.V6Bits < 0 || r.V6Bits > 64 {
+		return fmt.Errorf("%w: ip: IPv6 prefix length %d outside 1..64", ErrInvalidRule, r.V6Bits)
+	}
+	return nil
+}
+
+func (r IPRule) bits() (int, int) {
+	v4, v6 := r.V4Bits, r.V6Bits
+	if v4 <= 0 || v4 > 24 {
+		v4 = 24
+	}
+	if v6 <= 0 || v6 > 64 {
+		v6 = 48
+	}
+	return v4, v6
+}
+
+// Mask returns the masked address.
+func (r IPRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// Append appends the masked address to dst.
+func (r IPRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	addr, err := netip.ParseAddr(s)
+	if err == nil {
+		return r.appendAddr(dst, addr)
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return append(dst, failed...)
+	}
+	addr = r.maskAddr(ap.Addr())
+	return netip.AddrPortFrom(addr, ap.Port()).AppendTo(dst)
+}
+
+func (r IPRule) appendAddr(dst []byte, addr netip.Addr) []byte {
+	return r.maskAddr(addr).AppendTo(dst)
+}
+
+func (r IPRule) maskAddr(addr netip.Addr) netip.Addr {
+	v4, v6 := r.bits()
+	addr = addr.WithZone("")
+	bits := v6
+	switch {
+	case addr.Is4():
+		bits = v4
+	case addr.Is4In6():
+		bits = 96 + v4
+	}
+	p, err := addr.Prefix(bits)
+	if err != nil {
+		// Unreachable for a parsed address without zone; fail closed anyway.
+		return netip.IPv6Unspecified()
+	}
+	return p.Addr()
+}
+
+// URLRule masks URLs: the password in the userinfo, every query value and
+// the fragment become "****"; the scheme, user name, host, port, path and
+// query keys are kept. A userinfo without a password is masked whole, since
+// tokens are often passed as a user name. A query part without '=' is masked
+// whole. The input must be an absolute URL with an authority
+// (scheme://...), a scheme-relative one (//host/...) or an absolute path
+// (/path?query); anything else, or any space or control character, fails
+// closed.
+type URLRule struct{}
+
+// Mask returns the masked URL.
+func (r URLRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// Append appends the masked URL to dst.
+func (URLRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	if !validURLChars(s) {
+		return append(dst, failed...)
+	}
+	rest := s
+	switch {
+	case strings.HasPrefix(s, "//"):
+		dst = append(dst, "//"...)
+		rest = s[2:]
+		dst, rest = appendAuthority(dst, rest)
+	case s[0] == '/':
+	default:
+		i := schemeEnd(s)
+		if i < 0 {
+			return append(dst, failed...)
+		}
+		dst = append(dst, s[:i+3]...)
+		rest = s[i+3:]
+		dst, rest = appendAuthority(dst, rest)
+	}
+	// Path.
+	end := strings.IndexAny(rest, "?#")
+	if end < 0 {
+		return append(dst, rest...)
+	}
+	dst = append(dst, rest[:end]...)
+	rest = rest[end:]
+	if rest[0] == '?' {
+		q := rest[1:]
+		frag := strings.IndexByte(q, '#')
+		if frag >= 0 {
+			rest = q[frag:]
+			q = q[:frag]
+		} else {
+			rest = ""
+		}
+		dst = append(dst, '?')
+		dst = appendQuery(dst, q)
+	}
+	if rest != "" { // fragment
+		dst = append(dst, '#')
+		if len(rest) > 1 {
+			dst = append(dst, failed...)
+		}
+	}
+	return dst
+}
+
+func validURLChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+// schemeEnd returns the index of "://" after a valid scheme, or -1.
+func schemeEnd(s string) int {
+	if s == "" || !isASCIILetter(s[0]) {
+		return -1
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isASCIILetter(c) || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.':
+		case c == ':' && strings.HasPrefix(s[i:], "://"):
+			return i
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+func appendAuthority(dst []byte, rest string) ([]byte, string) {
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	auth := rest[:end]
+	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+		ui := auth[:at]
+		if colon := strings.IndexByte(ui, ':'); colon >= 0 {
+			dst = append(dst, ui[:colon+1]...)
+		}
+		dst = append(dst, failed...)
+		dst = append(dst, '@')
+		auth = auth[at+1:]
+	}
+	dst = append(dst, auth...)
+	return dst, rest[end:]
+}
+
+func appendQuery(dst []byte, q string) []byte {
+	for q != "" {
+		end := strings.IndexAny(q, "&;")
+		part := q
+		if end >= 0 {
+			part = q[:end]
+		}
+		if eq := strings.IndexByte(part, '='); eq >= 0 {
+			dst = append(dst, part[:eq+1]...)
+			if eq < len(part)-1 {
+				dst = append(dst, failed...)
+			}
+		} else if part != "" {
+			dst = append(dst, failed...)
+		}
+		if end < 0 {
+			break
+		}
+		dst = append(dst, q[end])
+		q = q[end+1:]
+	}
+	return dst
+}
+
+// CredentialRule masks secrets such as API keys, passwords and JWTs to a
+// short prefix followed by a fixed "****" that hides their length. The prefix
+// is Prefix characters (4 when zero or negative) but never more than a
+// quarter of the secret, so a short secret shows nothing.
+type CredentialRule struct {
+	Prefix int // characters shown at the start; zero means 4
+}
+
+// Mask returns the masked secret.
+func (r CredentialRule) Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	var buf [stackBuf]byte
+	return string(r.Append(buf[:0], s))
+}
+
+// Append appends the masked secret to dst.
+func (r CredentialRule) Append(dst []byte, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	if !utf8.ValidString(s) {
+		return append(dst, failed...)
+	}
+	p := r.Prefix
+	if p <= 0 {
+		p = 4
+	}
+	p = min(p, utf8.RuneCountInString(s)/4)
+	i := 0
+	for ; p > 0; p-- {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r < ' ' || r == 0x7f {
+			break
+		}
+		i += size
+	}
+	dst = append(dst, s[:i]...)
+	return append(dst, failed...)
+}
