@@ -1,0 +1,145 @@
+package fpe
+
+import "math/bits"
+
+// This file holds the fixed-width arithmetic of the fast path: numbers below
+// 2^128 held in two words, and reduction modulo radix^k without a hardware
+// division, by the reciprocal method of Möller and Granlund ("Improved
+// division by invariant integers", IEEE Trans. Computers, 2011).
+
+// u128 is an unsigned 128-bit integer.
+type u128 struct{ hi, lo uint64 }
+
+func (x u128) less(y u128) bool {
+	return x.hi < y.hi || (x.hi == y.hi && x.lo < y.lo)
+}
+
+func add128(x, y u128) u128 {
+	lo, c := bits.Add64(x.lo, y.lo, 0)
+	hi, _ := bits.Add64(x.hi, y.hi, c)
+	return u128{hi, lo}
+}
+
+func sub128(x, y u128) u128 {
+	lo, b := bits.Sub64(x.lo, y.lo, 0)
+	hi, _ := bits.Sub64(x.hi, y.hi, b)
+	return u128{hi, lo}
+}
+
+// bitLen128 returns the number of bits needed to represent x.
+func bitLen128(x u128) int {
+	if x.hi != 0 {
+		return 64 + bits.Len64(x.hi)
+	}
+	return bits.Len64(x.lo)
+}
+
+// reciprocal returns ⌊(2^128−1)/d⌋ − 2^64 for a normalised d (top bit set).
+func reciprocal(d uint64) uint64 {
+	v, _ := bits.Div64(^d, ^uint64(0), d)
+	return v
+}
+
+// divrem2 divides u1·2^64 + u0 by the normalised d with reciprocal v,
+// provided u1 < d, and returns quotient and remainder.
+func divrem2(u1, u0, d, v uint64) (q, r uint64) {
+	qh, ql := bits.Mul64(v, u1)
+	ql, c := bits.Add64(ql, u0, 0)
+	qh += u1 + c + 1
+	r = u0 - qh*d
+	if r > ql {
+		qh--
+		r += d
+	}
+	if r >= d {
+		qh++
+		r -= d
+	}
+	return qh, r
+}
+
+// modulus is a divisor m with 1 ≤ m ≤ 2^96, prepared for fast reduction.
+type modulus struct {
+	m u128
+	// s is the normalisation shift: the leading zeros of m.lo if m.hi == 0,
+	// else of m.hi.
+	s uint
+	// dn is m.lo<<s if m.hi == 0, else the top word of m<<s; v is its
+	// reciprocal.
+	dn, v uint64
+	// numBytes is ⌈bitlen(m−1)/8⌉: the byte length of the largest value
+	// below m (FF1's b when m = radix^v).
+	numBytes int
+}
+
+func newModulus(m u128) modulus {
+	md := modulus{m: m}
+	if m.hi == 0 {
+		md.s = uint(bits.LeadingZeros64(m.lo))
+		md.dn = m.lo << md.s
+	} else {
+		md.s = uint(bits.LeadingZeros64(m.hi))
+		md.dn = m.hi<<md.s | m.lo>>(64-md.s)
+	}
+	md.v = reciprocal(md.dn)
+	md.numBytes = (bitLen128(sub128(m, u128{0, 1})) + 7) / 8
+	return md
+}
+
+// reduce returns y mod m.
+func (md *modulus) reduce(y u128) u128 {
+	s := md.s
+	if md.m.hi == 0 {
+		// Shift y left by s into three words and divide word by word.
+		t2 := y.hi >> (64 - s)
+		t1 := y.hi<<s | y.lo>>(64-s)
+		t0 := y.lo << s
+		_, r := divrem2(t2, t1, md.dn, md.v)
+		_, r = divrem2(r, t0, md.dn, md.v)
+		return u128{0, r >> s}
+	}
+	// m ≥ 2^64, so the quotient fits one word. Estimate it from y/2 and the
+	// top word of the normalised m (the quotient estimate is at most one too
+	// large after the decrement below, and never too small by more than one),
+	// then correct.
+	q1, _ := divrem2(y.hi>>1, y.hi<<63|y.lo>>1, md.dn, md.v)
+	q := q1 >> (63 - s)
+	if q != 0 {
+		q--
+	}
+	ph, pl := bits.Mul64(q, md.m.lo)
+	ph += q * md.m.hi
+	r := sub128(y, u128{ph, pl})
+	if !r.less(md.m) {
+		r = sub128(r, md.m)
+	}
+	return r
+}
+
+// addMod returns (a + r) mod m for a, r < m.
+func (md *modulus) addMod(a, r u128) u128 {
+	c := add128(a, r) // m ≤ 2^96: no overflow
+	if !c.less(md.m) {
+		c = sub128(c, md.m)
+	}
+	return c
+}
+
+// subMod returns (a − r) mod m for a, r < m.
+func (md *modulus) subMod(a, r u128) u128 {
+	if a.less(r) {
+		a = add128(a, md.m)
+	}
+	return sub128(a, r)
+}
+
+// divrem64 divides x < 2^128 by m < 2^64 when the quotient fits one word.
+func (md *modulus) divrem64(x u128) (q, r uint64) {
+	s := md.s
+	t2 := x.hi >> (64 - s)
+	t1 := x.hi<<s | x.lo>>(64-s)
+	t0 := x.lo << s
+	_, r1 := divrem2(t2, t1, md.dn, md.v)
+	q, r = divrem2(r1, t0, md.dn, md.v)
+	return q, r >> s
+}

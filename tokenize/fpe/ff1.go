@@ -1,0 +1,332 @@
+package fpe
+
+import (
+	"bytes"
+	"crypto/cipher"
+	"crypto/subtle"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// MaxFF1TweakSize is the longest FF1 tweak accepted, in bytes. SP 800-38G
+// lets an implementation choose this bound (maxTlen).
+const MaxFF1TweakSize = 256
+
+// maxFF1Len is FF1's length bound: inputs shorter than 2^32 characters.
+const maxFF1Len = 1<<32 - 1
+
+// FF1 encrypts and decrypts strings over one alphabet with the FF1 mode of
+// NIST SP 800-38G under one AES key. It is immutable and safe for concurrent
+// use.
+type FF1 struct {
+	block cipher.Block
+	alpha *alphabet
+	tweak []byte
+	// prefix[n], for every fast-path length n, is the CBC-MAC state after
+	// FF1's block P and the blocks of Q that hold only the default tweak,
+	// XORed with the constant bytes of Q's last block: what is left to add
+	// per round is the round number and NUM(B).
+	prefix []u128
+}
+
+// NewFF1 returns an FF1 cipher with a raw AES-128, AES-192 or AES-256 key
+// (16, 24 or 32 bytes), the default tweak used by Encrypt and Decrypt (nil or
+// empty for none; at most MaxFF1TweakSize bytes), and the alphabet: an
+// ordered list of 2 to 65536 distinct Unicode characters, where numeral i is
+// the i-th character (see Digits, Base36 and the other constants).
+//
+// The key is used as given; this is the raw-key constructor for
+// interoperability and for building managed tokenizers. Key and tweak are
+// copied.
+func NewFF1(key, tweak []byte, alphabet string) (*FF1, error) {
+	if len(tweak) > MaxFF1TweakSize {
+		return nil, errTweakTooLong(len(tweak))
+	}
+	block, err := newBlock(key)
+	if err != nil {
+		return nil, err
+	}
+	alpha, err := newAlphabet(alphabet)
+	if err != nil {
+		return nil, err
+	}
+	f := &FF1{block: block, alpha: alpha, tweak: bytes.Clone(tweak)}
+	fastMax := 2 * alpha.maxHalf()
+	f.prefix = make([]u128, fastMax+1)
+	scratch := new([16]byte)
+	for n := alpha.minLen; n <= fastMax; n++ {
+		f.prefix[n] = f.makePrefix(scratch, n, alpha.pow[n-n/2].numBytes, f.tweak)
+	}
+	clear(scratch[:])
+	return f, nil
+}
+
+func errTweakTooLong(n int) error {
+	return &fpeError{ErrInvalidTweak,
+		fmt.Sprintf("fpe: FF1 tweak is %d bytes, maximum %d", n, MaxFF1TweakSize)}
+}
+
+// Radix returns the number of characters of the alphabet.
+func (f *FF1) Radix() int { return f.alpha.radix }
+
+// MinLength returns the shortest input accepted: the smallest length with
+// radix^length ≥ MinDomainSize.
+func (f *FF1) MinLength() int { return f.alpha.minLen }
+
+// MaxLength returns the longest input accepted: 2^32−1 characters (less on
+// 32-bit platforms). Inputs longer than 2·⌊log_radix(2^96)⌋ characters (56
+// decimal digits) take a slower math/big path.
+func (f *FF1) MaxLength() int { return int(min(maxFF1Len, math.MaxInt)) }
+
+// Encrypt returns the FF1 encryption of x under the default tweak. The result
+// has as many characters as x, all from the alphabet.
+func (f *FF1) Encrypt(x string) (string, error) {
+	return f.crypt(x, f.tweak, true, false)
+}
+
+// Decrypt returns the FF1 decryption of x under the default tweak. Any
+// string of valid length over the alphabet decrypts: FPE has no integrity.
+func (f *FF1) Decrypt(x string) (string, error) {
+	return f.crypt(x, f.tweak, true, true)
+}
+
+// EncryptWithTweak is Encrypt with tweak (at most MaxFF1TweakSize bytes) in
+// place of the default tweak. It costs one or more AES blocks more per call
+// than Encrypt, whose tweak-dependent blocks are computed at construction.
+func (f *FF1) EncryptWithTweak(x string, tweak []byte) (string, error) {
+	if len(tweak) > MaxFF1TweakSize {
+		return "", errTweakTooLong(len(tweak))
+	}
+	return f.crypt(x, tweak, false, false)
+}
+
+// DecryptWithTweak is Decrypt with tweak in place of the default tweak.
+func (f *FF1) DecryptWithTweak(x string, tweak []byte) (string, error) {
+	if len(tweak) > MaxFF1TweakSize {
+		return "", errTweakTooLong(len(tweak))
+	}
+	return f.crypt(x, tweak, false, true)
+}
+
+func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) {
+	a := f.alpha
+	n := a.charCount(x)
+	switch {
+	case n < a.minLen:
+		return "", errTooShort(utf8.RuneCountInString(x), a)
+	case n < len(f.prefix):
+		return f.cryptFast(x, n, tweak, dflt, decrypt)
+	case uint64(n) > maxFF1Len:
+		return "", errTooLong(n, f.MaxLength(), a)
+	}
+	return f.cryptBig(x, n, tweak, decrypt)
+}
+
+// cryptFast runs FF1 on inputs whose halves are below 2^96, in fixed-width
+// arithmetic. NUM(A) and NUM(B) stay numbers through the ten rounds; strings
+// are converted only at the two ends.
+func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (string, error) {
+	a := f.alpha
+	var nums [maxFastLen]uint16
+	if err := a.parse(x, nums[:n]); err != nil {
+		return "", err
+	}
+	u := n / 2
+	mu, mv := &a.pow[u], &a.pow[n-u]
+	b := mv.numBytes
+	d := 4*((b+3)/4) + 4 // ≤ 16 since b ≤ 12
+
+	// One allocation serves as the result and, in its last 16 bytes, as the
+	// AES block buffer (a buffer on the stack would escape through the
+	// cipher.Block interface). The block buffer is cleared before return.
+	out := make([]byte, n*a.maxCharLen+16)
+	blk := (*[16]byte)(out[len(out)-16:])
+
+	x0 := f.prefix[n]
+	if !dflt {
+		x0 = f.makePrefix(blk, n, b, tweak)
+	}
+	numA, numB := a.num(nums[:u]), a.num(nums[u:n])
+	ishift := uint(8 * b)
+	yshift := uint(128 - 8*d)
+	for r := range 10 {
+		i := r
+		in := numB
+		if decrypt {
+			i = 9 - r
+			in = numA
+		}
+		// The last block of Q is [pad] ‖ [i]^1 ‖ [NUM(in)]^b.
+		q := u128{x0.hi ^ in.hi, x0.lo ^ in.lo}
+		if ishift < 64 {
+			q.lo ^= uint64(i) << ishift
+		} else {
+			q.hi ^= uint64(i) << (ishift - 64)
+		}
+		binary.BigEndian.PutUint64(blk[:8], q.hi)
+		binary.BigEndian.PutUint64(blk[8:], q.lo)
+		f.block.Encrypt(blk[:], blk[:])
+		// y = NUM(first d bytes of R).
+		yh, yl := binary.BigEndian.Uint64(blk[:8]), binary.BigEndian.Uint64(blk[8:])
+		y := u128{yh >> yshift, yl>>yshift | yh<<(64-yshift)} // Go: x<<64 == 0
+		m := mu
+		if i&1 == 1 {
+			m = mv
+		}
+		if decrypt {
+			numA, numB = m.subMod(numB, m.reduce(y)), numA
+		} else {
+			numA, numB = numB, m.addMod(numA, m.reduce(y))
+		}
+	}
+	clear(blk[:])
+
+	a.digits(numA, nums[:u])
+	reverse(nums[:u])
+	a.digits(numB, nums[u:n])
+	reverse(nums[u:n])
+	k := a.encode(out, nums[:n])
+	return unsafe.String(&out[0], k), nil
+}
+
+func reverse(s []uint16) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
+
+// makePrefix computes, for inputs of n characters whose NUM(B) takes b bytes
+// and the given tweak, the CBC-MAC state after P and the tweak-only blocks of
+// Q, XORed with the constant part of Q's last block.
+func (f *FF1) makePrefix(s *[16]byte, n, b int, tweak []byte) u128 {
+	t := len(tweak)
+	f.encryptP(s, n, t)
+	qlen := t + 1 + b
+	qlen += (16 - qlen%16) % 16
+	for off := 0; ; off += 16 {
+		for j := off; j < min(t, off+16); j++ {
+			s[j-off] ^= tweak[j]
+		}
+		if off+16 == qlen {
+			break
+		}
+		f.block.Encrypt(s[:], s[:])
+	}
+	return u128{binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:])}
+}
+
+// encryptP sets s to CIPH(P), the first CBC-MAC block of FF1 step 5.
+func (f *FF1) encryptP(s *[16]byte, n, t int) {
+	r := f.alpha.radix
+	*s = [16]byte{1, 2, 1, byte(r >> 16), byte(r >> 8), byte(r), 10, byte(n / 2)}
+	binary.BigEndian.PutUint32(s[8:], uint32(n))
+	binary.BigEndian.PutUint32(s[12:], uint32(t))
+	f.block.Encrypt(s[:], s[:])
+}
+
+// cryptBig runs FF1 on inputs of any length with math/big, following
+// SP 800-38G Algorithms 7 and 8 step by step (NUM(A) and NUM(B) kept as
+// numbers between rounds).
+func (f *FF1) cryptBig(x string, n int, tweak []byte, decrypt bool) (string, error) {
+	a := f.alpha
+	nums := make([]uint16, n)
+	if err := a.parse(x, nums); err != nil {
+		return "", err
+	}
+	u, v := n/2, n-n/2
+	radix := big.NewInt(int64(a.radix))
+	powU := new(big.Int).Exp(radix, big.NewInt(int64(u)), nil)
+	powV := new(big.Int).Exp(radix, big.NewInt(int64(v)), nil)
+	b := (new(big.Int).Sub(powV, big.NewInt(1)).BitLen() + 7) / 8
+	d := 4*((b+3)/4) + 4
+	t := len(tweak)
+	qlen := t + 1 + b
+	qlen += (16 - qlen%16) % 16
+	q := make([]byte, qlen)
+	copy(q, tweak)
+	p := new([16]byte)
+	f.encryptP(p, n, t)
+	r := make([]byte, 16)
+	s := make([]byte, (d+15)/16*16)
+
+	numA, numB := a.numBig(nums[:u]), a.numBig(nums[u:])
+	for round := range 10 {
+		i := round
+		in := numB
+		if decrypt {
+			i = 9 - round
+			in = numA
+		}
+		q[qlen-b-1] = byte(i)
+		in.FillBytes(q[qlen-b:])
+		copy(r, p[:])
+		for off := 0; off < qlen; off += 16 {
+			subtle.XORBytes(r, r, q[off:off+16])
+			f.block.Encrypt(r, r)
+		}
+		copy(s, r)
+		for j := 1; j*16 < d; j++ {
+			sj := s[16*j : 16*j+16]
+			copy(sj, r)
+			binary.BigEndian.PutUint64(sj[8:], binary.BigEndian.Uint64(sj[8:])^uint64(j))
+			f.block.Encrypt(sj, sj)
+		}
+		y := new(big.Int).SetBytes(s[:d])
+		m := powU
+		if i&1 == 1 {
+			m = powV
+		}
+		if decrypt {
+			c := y.Sub(numB, y)
+			numA, numB = c.Mod(c, m), numA
+		} else {
+			c := y.Add(numA, y)
+			numA, numB = numB, c.Mod(c, m)
+		}
+	}
+	clear(r)
+	clear(s)
+	clear(p[:])
+	a.digitsBig(numA, nums[:u])
+	a.digitsBig(numB, nums[u:])
+	out := make([]byte, n*a.maxCharLen)
+	k := a.encode(out, nums)
+	return string(out[:k]), nil
+}
+
+// numBig returns NUM_radix(nums) for any length.
+func (a *alphabet) numBig(nums []uint16) *big.Int {
+	r := uint64(a.radix)
+	z := new(big.Int)
+	var w, scale big.Int
+	for len(nums) > 0 {
+		k := min(a.k64, len(nums))
+		var x uint64
+		for _, d := range nums[:k] {
+			x = x*r + uint64(d)
+		}
+		z.Mul(z, scale.SetUint64(a.pow[k].m.lo))
+		z.Add(z, w.SetUint64(x))
+		nums = nums[k:]
+	}
+	return z
+}
+
+// digitsBig writes STR_radix^len(dst)(x) into dst, most significant first.
+func (a *alphabet) digitsBig(x *big.Int, dst []uint16) {
+	z := new(big.Int).Set(x)
+	chunk := new(big.Int).SetUint64(a.pow[a.k64].m.lo)
+	var rem big.Int
+	for i := len(dst); i > 0; {
+		k := min(a.k64, i)
+		z.QuoRem(z, chunk, &rem)
+		part := dst[i-k : i]
+		a.digits64(rem.Uint64(), part)
+		reverse(part)
+		i -= k
+	}
+}
