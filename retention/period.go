@@ -168,14 +168,17 @@ func (p *Period) UnmarshalText(text []byte) error {
 
 // AtLeast reports whether p is at least q for every starting time: whether
 // start+p >= start+q always holds. It is conservative: when the answer
-// depends on the calendar (1y against 365d) it returns false. An unset
+// depends on the calendar (1y against 366d) it returns false. An unset
 // period counts as zero.
 func (p Period) AtLeast(q Period) bool {
 	if p.months >= q.months && p.fixed >= q.fixed {
 		return true
 	}
-	// A month lasts at least 28 and at most 31 days.
-	return int64(p.months)*28*86400+p.fixed >= int64(q.months)*31*86400+q.fixed
+	// k calendar months (clamped to the month's end) last at least
+	// 365 days per year and 28 per remaining month, and at most 366 and 31.
+	minP := (int64(p.months/12)*365+int64(p.months%12)*28)*86400 + p.fixed
+	maxQ := (int64(q.months/12)*366+int64(q.months%12)*31)*86400 + q.fixed
+	return minP >= maxQ
 }
 
 // AddTo returns t+p, computed in UTC as described on [Period].

@@ -159,7 +159,7 @@ func validate(p Policy) error {
 	case !p.MinPeriod.IsZero() && !p.MaxPeriod.IsZero() && !p.MaxPeriod.AtLeast(p.MinPeriod):
 		return bad("max_period %v below min_period %v", p.MaxPeriod, p.MinPeriod)
 	case !p.MinPeriod.IsZero() && !p.Period.AtLeast(p.MinPeriod):
-		return bad("%v period %v is below min_period %v (or not surely above it: 1y and 365d differ in leap years)", p.Mode, p.Period, p.MinPeriod)
+		return bad("%v period %v is below min_period %v (or not above it on every calendar: months and years compare conservatively)", p.Mode, p.Period, p.MinPeriod)
 	case !p.MaxPeriod.IsZero() && !p.MaxPeriod.AtLeast(p.Period):
 		return bad("period %v exceeds max_period %v", p.Period, p.MaxPeriod)
 	}
