@@ -1,0 +1,314 @@
+package generalize
+
+import (
+	"iter"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Anonymizer makes tables k-anonymous (optionally l-diverse and t-close) by
+// Mondrian multidimensional partitioning. It is built once from a Config and
+// is immutable and safe for concurrent use: each Plan call works on its own
+// state.
+type Anonymizer struct {
+	cols  []Column
+	hier  []*Hierarchy // per column, categorical quasi-identifiers only
+	qi    []int        // quasi-identifier column positions
+	sens  []int        // sensitive column positions
+	k     int
+	limit float64
+	l     *LDiversity
+	t     *TCloseness
+}
+
+// NewAnonymizer validates cfg: unique non-empty column names, a valid role
+// for every column, a kind for every quasi-identifier and a hierarchy for
+// every categorical one, at least one quasi-identifier, k >= 1, a
+// suppression limit in [0, 1), and a sensitive column when l-diversity or
+// t-closeness is asked for.
+func NewAnonymizer(cfg Config) (*Anonymizer, error) {
+	a := &Anonymizer{k: cfg.K, limit: cfg.SuppressionLimit}
+	if cfg.K < 1 {
+		return nil, errorf(ErrInvalidConfig, "k must be at least 1")
+	}
+	if math.IsNaN(cfg.SuppressionLimit) || cfg.SuppressionLimit < 0 || cfg.SuppressionLimit >= 1 {
+		return nil, errorf(ErrInvalidConfig, "suppression limit must be in [0, 1)")
+	}
+	cols, hier, err := validateColumns(cfg.Columns, cfg.Hierarchies, true)
+	if err != nil {
+		return nil, err
+	}
+	a.cols, a.hier = cols, hier
+	for i, c := range cols {
+		switch c.Role {
+		case QuasiIdentifier:
+			a.qi = append(a.qi, i)
+		case Sensitive:
+			a.sens = append(a.sens, i)
+		}
+	}
+	if len(a.qi) == 0 {
+		return nil, errorf(ErrInvalidConfig, "no quasi-identifier column")
+	}
+	if cfg.LDiversity != nil {
+		if err := cfg.LDiversity.validate(); err != nil {
+			return nil, err
+		}
+		l := *cfg.LDiversity
+		a.l = &l
+	}
+	if cfg.TCloseness != nil {
+		if err := cfg.TCloseness.validate(); err != nil {
+			return nil, err
+		}
+		t := *cfg.TCloseness
+		a.t = &t
+	}
+	if (a.l != nil || a.t != nil) && len(a.sens) == 0 {
+		return nil, errorf(ErrInvalidConfig, "l-diversity and t-closeness need a sensitive column")
+	}
+	return a, nil
+}
+
+// validateColumns checks names, roles, kinds and hierarchies. When strictQI
+// is set, categorical quasi-identifiers must have a hierarchy.
+func validateColumns(in []Column, hs map[string]*Hierarchy, strictQI bool) ([]Column, []*Hierarchy, error) {
+	if len(in) == 0 {
+		return nil, nil, errorf(ErrInvalidConfig, "no columns")
+	}
+	cols := slices.Clone(in)
+	hier := make([]*Hierarchy, len(cols))
+	seen := make(map[string]bool, len(cols))
+	for i := range cols {
+		c := &cols[i]
+		if c.Name == "" {
+			return nil, nil, errorf(ErrInvalidConfig, "column %d has no name", i)
+		}
+		if seen[c.Name] {
+			return nil, nil, errorf(ErrInvalidConfig, "column %q given twice", c.Name)
+		}
+		seen[c.Name] = true
+		if c.Role <= RoleInvalid || c.Role > Insensitive {
+			return nil, nil, errorf(ErrInvalidConfig, "column %q has no valid role", c.Name)
+		}
+		if c.Kind < KindInvalid || c.Kind > Categorical {
+			return nil, nil, errorf(ErrInvalidConfig, "column %q has an invalid kind", c.Name)
+		}
+		if c.Kind == Date && c.Layout == "" {
+			c.Layout = DefaultDateLayout
+		}
+		if c.Hierarchy != "" {
+			h := hs[c.Hierarchy]
+			if h == nil {
+				return nil, nil, errorf(ErrInvalidConfig, "column %q names a hierarchy that was not supplied", c.Name)
+			}
+			hier[i] = h
+		}
+		if c.Role == QuasiIdentifier {
+			if c.Kind == KindInvalid {
+				return nil, nil, errorf(ErrInvalidConfig, "quasi-identifier %q has no kind", c.Name)
+			}
+			if c.Kind == Categorical && hier[i] == nil && strictQI {
+				return nil, nil, errorf(ErrInvalidConfig, "categorical quasi-identifier %q has no hierarchy", c.Name)
+			}
+		}
+	}
+	return cols, hier, nil
+}
+
+// parseNumber reads a Numeric or Date value as a float64 (dates as Unix
+// seconds).
+func parseNumber(kind Kind, layout, s string) (float64, error) {
+	if kind == Date {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			return 0, errorf(ErrUnparsable, "not a date in the column's layout (length %d)", len(s))
+		}
+		return float64(t.Unix()), nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !finite(v) {
+		return 0, errorf(ErrUnparsable, "not a finite decimal number (length %d)", len(s))
+	}
+	return v, nil
+}
+
+// formatValue writes a Numeric or Date value as in the input.
+func formatValue(kind Kind, layout string, v float64) string {
+	if kind == Date {
+		return time.Unix(int64(v), 0).UTC().Format(layout)
+	}
+	return formatNumber(v)
+}
+
+// rangeSep returns the separator between the ends of a generalized range.
+func rangeSep(kind Kind) string {
+	if kind == Date {
+		return "/"
+	}
+	return "-"
+}
+
+// rankEncode replaces values by their rank among the distinct values and
+// returns the distinct values in order.
+func rankEncode(raw []float64, codes []uint32) []float64 {
+	distinct := slices.Clone(raw)
+	slices.Sort(distinct)
+	distinct = slices.Compact(distinct)
+	distinct = slices.Clip(distinct)
+	if len(distinct) <= 1<<16 {
+		// Small domain: a map is faster than a binary search per row.
+		pos := make(map[float64]uint32, len(distinct))
+		for i, v := range distinct {
+			pos[v] = uint32(i)
+		}
+		for i, v := range raw {
+			codes[i] = pos[v]
+		}
+		return distinct
+	}
+	for i, v := range raw {
+		codes[i] = uint32(sort.SearchFloat64s(distinct, v))
+	}
+	return distinct
+}
+
+// Plan reads the table once (rows in column order, no header), runs Mondrian
+// over its quasi-identifiers and checks the result. Only the quasi-identifier
+// and sensitive columns are kept in memory, encoded (4 bytes per value), so
+// the rows may stream from a file; the iterator's row slices may be reused
+// between rows.
+//
+// When the request cannot be met within the suppression limit the error
+// matches ErrConstraintUnmet and no plan is returned. Bad values are
+// *ColumnError values wrapping ErrUnparsable or ErrNotInHierarchy.
+func (a *Anonymizer) Plan(rows iter.Seq2[[]string, error]) (*Plan, error) {
+	nq := len(a.qi)
+	raw := make([][]float64, nq)
+	codes := make([][]uint32, nq)
+	sensIntern := make([]map[string]uint32, len(a.sens))
+	sensCodes := make([][]uint32, len(a.sens))
+	for i := range a.sens {
+		sensIntern[i] = make(map[string]uint32)
+	}
+	n := 0
+	for row, err := range rows {
+		if err != nil {
+			return nil, err
+		}
+		if n >= math.MaxInt32-1 {
+			return nil, errorf(ErrInvalidConfig, "more than 2^31-2 rows")
+		}
+		if len(row) != len(a.cols) {
+			return nil, errorf(ErrRowMismatch, "row %d has %d fields, want %d", n, len(row), len(a.cols))
+		}
+		for j, c := range a.qi {
+			col := &a.cols[c]
+			if col.Kind == Categorical {
+				code, ok := a.hier[c].leaf(row[c])
+				if !ok {
+					return nil, &ColumnError{Column: col.Name, Row: n, Err: ErrNotInHierarchy}
+				}
+				codes[j] = append(codes[j], code)
+				continue
+			}
+			v, err := parseNumber(col.Kind, col.Layout, row[c])
+			if err != nil {
+				return nil, &ColumnError{Column: col.Name, Row: n, Err: err}
+			}
+			raw[j] = append(raw[j], v)
+		}
+		for j, c := range a.sens {
+			m := sensIntern[j]
+			code, ok := m[row[c]]
+			if !ok {
+				code = uint32(len(m))
+				m[row[c]] = code
+			}
+			sensCodes[j] = append(sensCodes[j], code)
+		}
+		n++
+	}
+	if n == 0 {
+		return nil, errorf(ErrConstraintUnmet, "empty table")
+	}
+	mc := make([]mcol, nq)
+	for j, c := range a.qi {
+		col := &a.cols[c]
+		mc[j].kind = col.Kind
+		if col.Kind == Categorical {
+			mc[j].codes = codes[j]
+			mc[j].h = a.hier[c]
+			mc[j].cnt = make([]int32, len(mc[j].h.nodes))
+			continue
+		}
+		mc[j].codes = make([]uint32, n)
+		mc[j].values = rankEncode(raw[j], mc[j].codes)
+		raw[j] = nil
+	}
+	sc := make([]scol, len(a.sens))
+	for j, c := range a.sens {
+		col := &a.cols[c]
+		s, err := orderSensitive(col, sensIntern[j], sensCodes[j])
+		if err != nil {
+			return nil, err
+		}
+		sc[j] = s
+	}
+	m := newMondrian(mc, sc, n, a.k, a.l, a.t, int(math.Floor(a.limit*float64(n))))
+	if err := m.run(); err != nil {
+		return nil, err
+	}
+	return a.newPlan(m)
+}
+
+// orderSensitive sorts the codes of an ordered sensitive column by value, so
+// that code order is value order, and computes the table distribution.
+func orderSensitive(col *Column, intern map[string]uint32, codes []uint32) (scol, error) {
+	s := scol{codes: codes, m: len(intern)}
+	if col.Kind == Numeric || col.Kind == Date {
+		s.ordered = true
+		type kv struct {
+			v    float64
+			code uint32
+		}
+		vals := make([]kv, 0, len(intern))
+		for str, code := range intern {
+			v, err := parseNumber(col.Kind, col.Layout, str)
+			if err != nil {
+				return s, &ColumnError{Column: col.Name, Row: -1, Err: err}
+			}
+			vals = append(vals, kv{v, code})
+		}
+		slices.SortFunc(vals, func(a, b kv) int {
+			if a.v < b.v {
+				return -1
+			}
+			if a.v > b.v {
+				return 1
+			}
+			return 0
+		})
+		remap := make([]uint32, len(vals))
+		rank := uint32(0)
+		for i, x := range vals {
+			if i > 0 && x.v != vals[i-1].v {
+				rank++
+			}
+			remap[x.code] = rank
+		}
+		s.m = int(rank) + 1
+		for i, c := range codes {
+			codes[i] = remap[c]
+		}
+	}
+	counts := make([]int, s.m)
+	for _, c := range codes {
+		counts[c]++
+	}
+	s.dist = newDistribution(counts, len(codes))
+	return s, nil
+}
