@@ -92,9 +92,12 @@ func (r EmailRule) Append(dst []byte, s string) []byte {
 	return dst
 }
 
+// validLocal accepts a local part without control characters, and with
+// spaces only inside a quoted local part ("john doe").
 func validLocal(local string) bool {
+	quoted := len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"'
 	for _, r := range local {
-		if r < ' ' || r == 0x7f || unicode.IsSpace(r) && r != ' ' {
+		if r < ' ' || r == 0x7f || unicode.IsSpace(r) && (r != ' ' || !quoted) {
 			return false
 		}
 	}
@@ -232,7 +235,7 @@ func (r PANRule) Append(dst []byte, s string) []byte {
 
 // IBANRule masks international bank account numbers (ISO 13616): the
 // country code and the last four characters are kept, the check digits and
-// everything else are masked, and spaces and '-' are kept. The input must
+// everything else are masked, and the separators space, '-' and '.' are kept. The input must
 // have the shape of an IBAN (two letters, two digits, 15 to 34 letters and
 // digits in all) or it fails closed. The mod-97 checksum is not verified.
 type IBANRule struct{}
@@ -265,7 +268,7 @@ func (IBANRule) Append(dst []byte, s string) []byte {
 				return append(dst, failed...)
 			}
 			n++
-		case c == ' ' || c == '-':
+		case c == ' ' || c == '-' || c == '.':
 		default:
 			return append(dst, failed...)
 		}
@@ -273,7 +276,7 @@ func (IBANRule) Append(dst []byte, s string) []byte {
 	if n < 15 || n > 34 {
 		return append(dst, failed...)
 	}
-	return appendKeep(dst, s, " -", 2, 4, n, DefaultChar)
+	return appendKeep(dst, s, " -.", 2, 4, n, DefaultChar)
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
