@@ -6,11 +6,11 @@ import (
 	"golang.org/x/crypto/argon2"
 	"google.golang.org/protobuf/proto"
 
-	tinkpb "github.com/tink-crypto/tink-go/v2/proto/tink_go_proto"
 	aesgcmpb "github.com/tink-crypto/tink-go/v2/proto/aes_gcm_go_proto"
 	aessivpb "github.com/tink-crypto/tink-go/v2/proto/aes_siv_go_proto"
 	hkdfpb "github.com/tink-crypto/tink-go/v2/proto/hkdf_prf_go_proto"
 	hmacpb "github.com/tink-crypto/tink-go/v2/proto/hmac_prf_go_proto"
+	tinkpb "github.com/tink-crypto/tink-go/v2/proto/tink_go_proto"
 )
 
 func argon2IDKeyForTest(pass, salt []byte, p Argon2Params) []byte {
@@ -50,4 +50,3 @@ func keyMaterial(t *testing.T, serialized []byte) [][]byte {
 	}
 	return out
 }
-

@@ -59,7 +59,9 @@ func (p *PRF) SumString(dst []byte, msg string) []byte {
 	return dst
 }
 
-func (p *PRF) summary() string { return "keys.PRF{HMAC-SHA256 key=" + strconv.FormatUint(uint64(p.keyID), 10) + "}" }
+func (p *PRF) summary() string {
+	return "keys.PRF{HMAC-SHA256 key=" + strconv.FormatUint(uint64(p.keyID), 10) + "}"
+}
 
 // String returns a redacted summary with the key ID.
 func (p *PRF) String() string { return p.summary() }
