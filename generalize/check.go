@@ -87,6 +87,8 @@ type Report struct {
 	Sensitive []SensitiveReport
 	Risk      Risk
 	Utility   Utility
+
+	recursiveL int
 }
 
 // Class is one equivalence class.
@@ -218,7 +220,7 @@ func (c *Checker) check(rows, population iter.Seq2[[]string, error]) (*Report, e
 		}
 		n++
 	}
-	rep := &Report{Records: n, Suppressed: c.supp}
+	rep := &Report{Records: n, Suppressed: c.supp, recursiveL: c.recL}
 	if population != nil {
 		rep.Risk.HasPopulation = true
 		for row, err := range population {
@@ -460,4 +462,55 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// Meets returns nil when the measured table meets the request, or an error
+// matching ErrConstraintUnmet that names the first constraint it fails. A
+// recursive l-diversity request is judged with the report's RecursiveL, which
+// must equal l.L.
+func (r *Report) Meets(k int, l *LDiversity, t *TCloseness) error {
+	if r.Records > 0 && r.K < k {
+		return errorf(ErrConstraintUnmet, "smallest class has %d rows, below k=%d", r.K, k)
+	}
+	if l != nil {
+		if err := l.validate(); err != nil {
+			return err
+		}
+	}
+	if t != nil {
+		if err := t.validate(); err != nil {
+			return err
+		}
+	}
+	if (l != nil || t != nil) && len(r.Sensitive) == 0 {
+		return errorf(ErrInvalidConfig, "no sensitive column was measured")
+	}
+	if r.Records == 0 {
+		return nil
+	}
+	for _, s := range r.Sensitive {
+		if l != nil {
+			switch l.Variant {
+			case DistinctL:
+				if float64(s.DistinctL) < l.L {
+					return errorf(ErrConstraintUnmet, "column %q: distinct l-diversity %d below %g", s.Column, s.DistinctL, l.L)
+				}
+			case EntropyL:
+				if s.EntropyL < l.L*(1-1e-9) {
+					return errorf(ErrConstraintUnmet, "column %q: entropy l-diversity %.4g below %g", s.Column, s.EntropyL, l.L)
+				}
+			case RecursiveL:
+				if int(l.L) != r.recursiveL {
+					return errorf(ErrInvalidConfig, "report measured recursive l=%d, not %g", r.recursiveL, l.L)
+				}
+				if !(s.RecursiveC < l.C) {
+					return errorf(ErrConstraintUnmet, "column %q: recursive (c,%g)-diversity needs c > %.4g", s.Column, l.L, s.RecursiveC)
+				}
+			}
+		}
+		if t != nil && s.T > t.T+1e-9 {
+			return errorf(ErrConstraintUnmet, "column %q: t-closeness %.4g above %g", s.Column, s.T, t.T)
+		}
+	}
+	return nil
 }

@@ -2,10 +2,10 @@ package generalize
 
 import (
 	"crypto/hmac"
-	"fmt"
-	"io"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
+	"io"
 	"log/slog"
 	"time"
 )

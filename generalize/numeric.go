@@ -59,7 +59,9 @@ func NewFixedBuckets(cfg FixedBucketsConfig) (*FixedBuckets, error) {
 	count := int(n)
 	edges := make([]float64, 0, count+1)
 	for i := 0; i < count; i++ {
-		e := cfg.Lower + float64(i)*cfg.Width
+		// Rounded to 12 significant digits so that 0.1-wide buckets have
+		// edges (and labels) 0.3, not 0.30000000000000004.
+		e := roundSig(cfg.Lower + float64(i)*cfg.Width)
 		if e >= cfg.Upper {
 			break
 		}
@@ -270,6 +272,14 @@ func RoundTo(x, base float64) (float64, error) {
 		return 0, errorf(ErrOutOfRange, "round: result not finite")
 	}
 	return r, nil
+}
+
+func roundSig(x float64) float64 {
+	v, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 12, 64), 64)
+	if err != nil {
+		return x
+	}
+	return v
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

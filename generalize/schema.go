@@ -32,7 +32,9 @@ func (r Role) String() string { return enumName(roleNames[:], int(r), "Role") }
 func (r Role) MarshalText() ([]byte, error) { return enumMarshal(roleNames[:], int(r), "role") }
 
 // UnmarshalText decodes a role name.
-func (r *Role) UnmarshalText(b []byte) error { return enumUnmarshal(roleNames[:], b, (*int)(r), "role") }
+func (r *Role) UnmarshalText(b []byte) error {
+	return enumUnmarshal(roleNames[:], b, (*int)(r), "role")
+}
 
 // Kind says how a column's values are read and generalized.
 type Kind int
@@ -59,7 +61,9 @@ func (k Kind) String() string { return enumName(kindNames[:], int(k), "Kind") }
 func (k Kind) MarshalText() ([]byte, error) { return enumMarshal(kindNames[:], int(k), "kind") }
 
 // UnmarshalText decodes a kind name.
-func (k *Kind) UnmarshalText(b []byte) error { return enumUnmarshal(kindNames[:], b, (*int)(k), "kind") }
+func (k *Kind) UnmarshalText(b []byte) error {
+	return enumUnmarshal(kindNames[:], b, (*int)(k), "kind")
+}
 
 // DefaultDateLayout is the layout of Date columns that give none.
 const DefaultDateLayout = "2006-01-02"
@@ -103,7 +107,9 @@ var lNames = [...]string{"invalid", "distinct", "entropy", "recursive"}
 func (v LVariant) String() string { return enumName(lNames[:], int(v), "LVariant") }
 
 // MarshalText encodes the variant by name.
-func (v LVariant) MarshalText() ([]byte, error) { return enumMarshal(lNames[:], int(v), "l-diversity variant") }
+func (v LVariant) MarshalText() ([]byte, error) {
+	return enumMarshal(lNames[:], int(v), "l-diversity variant")
+}
 
 // UnmarshalText decodes a variant name.
 func (v *LVariant) UnmarshalText(b []byte) error {
