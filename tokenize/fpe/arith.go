@@ -26,6 +26,10 @@ func sub128(x, y u128) u128 {
 	return u128{hi, lo}
 }
 
+// The reductions below avoid data-dependent branches: FF1 and FF3-1 feed
+// each round's result into the next AES call, so a mispredicted branch costs
+// as much as the arithmetic, and the outcome of the comparisons is random.
+
 // bitLen128 returns the number of bits needed to represent x.
 func bitLen128(x u128) int {
 	if x.hi != 0 {
@@ -47,11 +51,12 @@ func divrem2(u1, u0, d, v uint64) (q, r uint64) {
 	ql, c := bits.Add64(ql, u0, 0)
 	qh += u1 + c + 1
 	r = u0 - qh*d
-	if r > ql {
-		qh--
-		r += d
-	}
-	if r >= d {
+	// if r > ql { qh--; r += d }, without a branch.
+	_, borrow := bits.Sub64(ql, r, 0)
+	mask := -borrow
+	qh += mask
+	r += d & mask
+	if r >= d { // rare
 		qh++
 		r -= d
 	}
@@ -91,6 +96,10 @@ func (md *modulus) reduce(y u128) u128 {
 	s := md.s
 	if md.m.hi == 0 {
 		// Shift y left by s into three words and divide word by word.
+		if y.hi == 0 {
+			_, r := divrem2(y.lo>>(64-s), y.lo<<s, md.dn, md.v)
+			return u128{0, r >> s}
+		}
 		t2 := y.hi >> (64 - s)
 		t1 := y.hi<<s | y.lo>>(64-s)
 		t0 := y.lo << s
@@ -99,9 +108,8 @@ func (md *modulus) reduce(y u128) u128 {
 		return u128{0, r >> s}
 	}
 	// m ≥ 2^64, so the quotient fits one word. Estimate it from y/2 and the
-	// top word of the normalised m (the quotient estimate is at most one too
-	// large after the decrement below, and never too small by more than one),
-	// then correct.
+	// top word of the normalised m (Hacker's Delight, 9-5): after the
+	// decrement the estimate is the quotient or one less; correct once.
 	q1, _ := divrem2(y.hi>>1, y.hi<<63|y.lo>>1, md.dn, md.v)
 	q := q1 >> (63 - s)
 	if q != 0 {
@@ -109,28 +117,33 @@ func (md *modulus) reduce(y u128) u128 {
 	}
 	ph, pl := bits.Mul64(q, md.m.lo)
 	ph += q * md.m.hi
-	r := sub128(y, u128{ph, pl})
-	if !r.less(md.m) {
-		r = sub128(r, md.m)
-	}
-	return r
+	return md.condSub(sub128(y, u128{ph, pl}))
+}
+
+// condSub returns c − m if c ≥ m, else c, for c < 2m.
+func (md *modulus) condSub(c u128) u128 {
+	lo, b := bits.Sub64(c.lo, md.m.lo, 0)
+	hi, b := bits.Sub64(c.hi, md.m.hi, b)
+	// b == 1 means c < m: add m back.
+	mask := -b
+	lo, carry := bits.Add64(lo, md.m.lo&mask, 0)
+	hi, _ = bits.Add64(hi, md.m.hi&mask, carry)
+	return u128{hi, lo}
 }
 
 // addMod returns (a + r) mod m for a, r < m.
 func (md *modulus) addMod(a, r u128) u128 {
-	c := add128(a, r) // m ≤ 2^96: no overflow
-	if !c.less(md.m) {
-		c = sub128(c, md.m)
-	}
-	return c
+	return md.condSub(add128(a, r)) // m ≤ 2^96: no overflow
 }
 
 // subMod returns (a − r) mod m for a, r < m.
 func (md *modulus) subMod(a, r u128) u128 {
-	if a.less(r) {
-		a = add128(a, md.m)
-	}
-	return sub128(a, r)
+	lo, b := bits.Sub64(a.lo, r.lo, 0)
+	hi, b := bits.Sub64(a.hi, r.hi, b)
+	mask := -b
+	lo, carry := bits.Add64(lo, md.m.lo&mask, 0)
+	hi, _ = bits.Add64(hi, md.m.hi&mask, carry)
+	return u128{hi, lo}
 }
 
 // divrem64 divides x < 2^128 by m < 2^64 when the quotient fits one word.
@@ -142,4 +155,18 @@ func (md *modulus) divrem64(x u128) (q, r uint64) {
 	_, r1 := divrem2(t2, t1, md.dn, md.v)
 	q, r = divrem2(r1, t0, md.dn, md.v)
 	return q, r >> s
+}
+
+// addMod64 returns (a + r) mod m for a, r < m < 2^64.
+func addMod64(a, r, m uint64) uint64 {
+	sum, carry := bits.Add64(a, r, 0)
+	diff, borrow := bits.Sub64(sum, m, 0)
+	keep := borrow &^ carry // sum < m
+	return diff + m&-keep
+}
+
+// subMod64 returns (a − r) mod m for a, r < m < 2^64.
+func subMod64(a, r, m uint64) uint64 {
+	diff, borrow := bits.Sub64(a, r, 0)
+	return diff + m&-borrow
 }

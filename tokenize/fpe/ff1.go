@@ -150,17 +150,77 @@ func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (stri
 	if !dflt {
 		x0 = f.makePrefix(blk, n, b, tweak)
 	}
-	numA, numB := a.num(nums[:u]), a.num(nums[u:n])
+	var numA, numB u128
+	if n-u <= a.k64 {
+		// Both halves below 2^64: the common case, in single words.
+		numA.lo, numB.lo = f.rounds64(blk, x0, a.num(nums[:u]).lo, a.num(nums[u:n]).lo, mu, mv, b, d, decrypt)
+	} else {
+		numA, numB = f.rounds128(blk, x0, a.num(nums[:u]), a.num(nums[u:n]), mu, mv, b, d, decrypt)
+	}
+	clear(blk[:])
+
+	a.digits(numA, nums[:u])
+	reverse(nums[:u])
+	a.digits(numB, nums[u:n])
+	reverse(nums[u:n])
+	k := a.encode(out, nums[:n])
+	return unsafe.String(&out[0], k), nil
+}
+
+// rounds64 runs the ten Feistel rounds when radix^v < 2^64 (so b ≤ 8 and
+// d ≤ 12). NUM(B) and the round number fill the last block of Q, which the
+// precomputed prefix x0 completes; y has at most 96 bits.
+func (f *FF1) rounds64(blk *[16]byte, x0 u128, numA, numB uint64, mu, mv *modulus, b, d int, decrypt bool) (uint64, uint64) {
+	ishift := uint(8 * b) // ≤ 64
+	for r := range 10 {
+		i, in := r, numB
+		if decrypt {
+			i, in = 9-r, numA
+		}
+		hi, lo := x0.hi, x0.lo^in
+		if ishift < 64 {
+			lo ^= uint64(i) << ishift
+		} else {
+			hi ^= uint64(i)
+		}
+		binary.BigEndian.PutUint64(blk[:8], hi)
+		binary.BigEndian.PutUint64(blk[8:], lo)
+		f.block.Encrypt(blk[:], blk[:])
+
+		m := mu
+		if i&1 == 1 {
+			m = mv
+		}
+		s, dn, v := m.s, m.dn, m.v
+		var rem uint64
+		if d == 8 {
+			y := binary.BigEndian.Uint64(blk[:8])
+			_, rem = divrem2(y>>(64-s), y<<s, dn, v)
+		} else { // d == 12
+			y1 := uint64(binary.BigEndian.Uint32(blk[:4]))
+			y0 := binary.BigEndian.Uint64(blk[4:12])
+			_, r1 := divrem2(y1>>(64-s), y1<<s|y0>>(64-s), dn, v)
+			_, rem = divrem2(r1, y0<<s, dn, v)
+		}
+		rem >>= s
+		if decrypt {
+			numA, numB = subMod64(numB, rem, m.m.lo), numA
+		} else {
+			numA, numB = numB, addMod64(numA, rem, m.m.lo)
+		}
+	}
+	return numA, numB
+}
+
+// rounds128 runs the ten Feistel rounds when radix^v ≤ 2^96.
+func (f *FF1) rounds128(blk *[16]byte, x0, numA, numB u128, mu, mv *modulus, b, d int, decrypt bool) (u128, u128) {
 	ishift := uint(8 * b)
 	yshift := uint(128 - 8*d)
 	for r := range 10 {
-		i := r
-		in := numB
+		i, in := r, numB
 		if decrypt {
-			i = 9 - r
-			in = numA
+			i, in = 9-r, numA
 		}
-		// The last block of Q is [pad] ‖ [i]^1 ‖ [NUM(in)]^b.
 		q := u128{x0.hi ^ in.hi, x0.lo ^ in.lo}
 		if ishift < 64 {
 			q.lo ^= uint64(i) << ishift
@@ -183,14 +243,7 @@ func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (stri
 			numA, numB = numB, m.addMod(numA, m.reduce(y))
 		}
 	}
-	clear(blk[:])
-
-	a.digits(numA, nums[:u])
-	reverse(nums[:u])
-	a.digits(numB, nums[u:n])
-	reverse(nums[u:n])
-	k := a.encode(out, nums[:n])
-	return unsafe.String(&out[0], k), nil
+	return numA, numB
 }
 
 func reverse(s []uint16) {
