@@ -148,9 +148,9 @@ func New(pool *pgxpool.Pool, name string) (*Store, error) {
 const cols = `token_hash, ciphertext, value_hash, convergent, expires_at, created_at, metadata`
 
 type queries struct {
-	insert, insertBatch, insertBatchSkip string
-	get, getMany, getConflicts, getByValue  string
-	del, delByValue, delDead, delExpired    string
+	insert, insertBatch, insertBatchSkip   string
+	get, getMany, getConflicts, getByValue string
+	del, delByValue, delDead, delExpired   string
 }
 
 func newQueries(t string) queries {
