@@ -142,6 +142,12 @@ type Auditor interface {
 	Audit(ctx context.Context, e AuditEvent) error
 }
 
+// AuditorFunc adapts a function to [Auditor].
+type AuditorFunc func(ctx context.Context, e AuditEvent) error
+
+// Audit calls f.
+func (f AuditorFunc) Audit(ctx context.Context, e AuditEvent) error { return f(ctx, e) }
+
 // SlogAuditor returns an [Auditor] that writes each event to l at level
 // Info with the message "retention audit".
 func SlogAuditor(l *slog.Logger) Auditor { return slogAuditor{l} }
