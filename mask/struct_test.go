@@ -233,14 +233,19 @@ type (
 		B []byte `mask:"full"`
 	}
 	badHidden struct {
+		//lint:ignore U1000 the unexported field is what the test is about
 		a string `mask:"email"`
 	}
-	badHiddenNst struct{ a address }
+	badHiddenNst struct {
+		//lint:ignore U1000 the unexported field is what the test is about
+		a address
+	}
 	badMapKey    struct{ M map[address]string }
 	badNested    struct{ Inner badRule }
 	badEmbedPtr  struct{ *contactBase }
 	okHiddenAny  struct {
 		A string `mask:"email"`
+		//lint:ignore U1000 the unexported field is what the test is about
 		x any
 	}
 	ifaceHolder struct {
