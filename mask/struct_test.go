@@ -240,10 +240,10 @@ type (
 		//lint:ignore U1000 the unexported field is what the test is about
 		a address
 	}
-	badMapKey    struct{ M map[address]string }
-	badNested    struct{ Inner badRule }
-	badEmbedPtr  struct{ *contactBase }
-	okHiddenAny  struct {
+	badMapKey   struct{ M map[address]string }
+	badNested   struct{ Inner badRule }
+	badEmbedPtr struct{ *contactBase }
+	okHiddenAny struct {
 		A string `mask:"email"`
 		//lint:ignore U1000 the unexported field is what the test is about
 		x any
