@@ -1,0 +1,241 @@
+package fpe_test
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/custos-dev/custos/tokenize/fpe"
+)
+
+// The keys, tweaks and values below are NIST's published samples (see
+// testdata/SOURCES.md), so every output here is an external known answer.
+
+func fromHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return b
+}
+
+func ExampleNewFF1() {
+	key := fromHex("2B7E151628AED2A6ABF7158809CF4F3C") // a raw AES-128 key
+	f, err := fpe.NewFF1(key, nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	token, err := f.Encrypt("0123456789")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(token)
+	// Output: 2433477484
+}
+
+func ExampleFF1_Encrypt() {
+	// The default tweak is given once, to the constructor.
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), fromHex("3737373770717273373737"), fpe.Base36)
+	if err != nil {
+		log.Fatal(err)
+	}
+	token, err := f.Encrypt("0123456789abcdefghi")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(token)
+	// Output: a9tv40mll9kdu509eum
+}
+
+func ExampleFF1_Decrypt() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	plain, err := f.Decrypt("2433477484")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(plain)
+
+	// FPE has no integrity: a changed ciphertext decrypts to another value.
+	other, err := f.Decrypt("2433477485")
+	fmt.Println(err == nil, other != plain, len(other))
+	// Output:
+	// 0123456789
+	// true true 10
+}
+
+func ExampleFF1_EncryptWithTweak() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	token, err := f.EncryptWithTweak("0123456789", fromHex("39383736353433323130"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(token)
+	// Output: 6124200773
+}
+
+func ExampleFF1_DecryptWithTweak() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	plain, err := f.DecryptWithTweak("6124200773", fromHex("39383736353433323130"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(plain)
+	// Output: 0123456789
+}
+
+func ExampleFF1_MinLength() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Radix(), f.MinLength())
+
+	// Five digits are only 100,000 values: below the minimum domain.
+	_, err = f.Encrypt("12345")
+	fmt.Println(errors.Is(err, fpe.ErrDomainTooSmall))
+	fmt.Println(err)
+	// Output:
+	// 10 6
+	// true
+	// fpe: input length 5 below minimum 6 for radix 10
+}
+
+func ExampleFF1_MaxLength() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.MaxLength() >= 1<<31-1)
+	// Output: true
+}
+
+func ExampleFF1_Radix() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, "ÊËÌÍÎÏÐÑÒÓ")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Radix())
+	_, err = f.Encrypt("ÊËÌÍÎÏx")
+	fmt.Println(err)
+	// Output:
+	// 10
+	// fpe: input character 7 is not in the alphabet of radix 10
+}
+
+func ExampleNewFF31() {
+	// FF3-1 only to interoperate with systems that use it; prefer FF1.
+	key := fromHex("2DE79D232DF5585D68CE47882AE256D6")
+	f, err := fpe.NewFF31(key, fromHex("CBD09280979564"), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	token, err := f.Encrypt("3992520240")
+	if err != nil {
+		log.Fatal(err)
+	}
+	plain, err := f.Decrypt(token)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(token, plain)
+	// Output: 8901801106 3992520240
+}
+
+func ExampleFF31_EncryptWithTweak() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, fpe.FF31TweakSize), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tweak := fromHex("CBD09280979564")
+	token, err := f.EncryptWithTweak("3992520240", tweak)
+	if err != nil {
+		log.Fatal(err)
+	}
+	plain, err := f.DecryptWithTweak(token, tweak)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(token, plain)
+
+	_, err = f.EncryptWithTweak("3992520240", make([]byte, 8)) // a 64-bit FF3 tweak
+	fmt.Println(err)
+	// Output:
+	// 8901801106 3992520240
+	// fpe: FF3-1 tweak is 8 bytes, want 7
+}
+
+func ExampleFF31_MaxLength() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Radix(), f.MinLength(), f.MaxLength())
+	// Output: 10 6 56
+}
+
+func ExampleFF31_Encrypt() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), fromHex("CBD09280979564"), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	token, err := f.Encrypt("3992520240")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(token)
+	// Output: 8901801106
+}
+
+func ExampleFF31_Decrypt() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), fromHex("CBD09280979564"), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	plain, err := f.Decrypt("8901801106")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(plain)
+	// Output: 3992520240
+}
+
+func ExampleFF31_DecryptWithTweak() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	plain, err := f.DecryptWithTweak("8901801106", fromHex("CBD09280979564"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(plain)
+	// Output: 3992520240
+}
+
+func ExampleFF31_Radix() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Base36)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Radix())
+	// Output: 36
+}
+
+func ExampleFF31_MinLength() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Base36)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.MinLength(), f.MaxLength())
+	// Output: 4 36
+}
