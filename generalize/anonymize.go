@@ -258,11 +258,26 @@ func (a *Anonymizer) Plan(rows iter.Seq2[[]string, error]) (*Plan, error) {
 		}
 		sc[j] = s
 	}
-	m := newMondrian(mc, sc, n, a.k, a.l, a.t, int(math.Floor(a.limit*float64(n))))
+	budget := int(math.Floor(a.limit * float64(n)))
+	m := newMondrian(mc, sc, n, a.k, a.l, a.t, budget)
 	if err := m.run(); err != nil {
 		return nil, err
 	}
-	return a.newPlan(m)
+	p, err := a.newPlan(m)
+	if err != nil && m.nsupp > 0 && a.t != nil {
+		// Suppression moved the table's distribution away from the one the
+		// classes were built against. Without suppression every class is
+		// t-close to the (unchanged) table, so partition again without it.
+		for i := range sc {
+			sc[i].dist = m.origDist[i]
+		}
+		m = newMondrian(mc, sc, n, a.k, a.l, a.t, 0)
+		if err := m.run(); err != nil {
+			return nil, err
+		}
+		return a.newPlan(m)
+	}
+	return p, err
 }
 
 // orderSensitive sorts the codes of an ordered sensitive column by value, so

@@ -274,8 +274,3 @@ func (h *Hierarchy) lca(lo, hi uint32) int32 {
 	}
 	return h.root
 }
-
-// children returns the node ids directly below id, in leaf order.
-func (h *Hierarchy) child(id int32, leaf uint32) int32 {
-	return h.anc[h.nodes[id].level-1][leaf]
-}

@@ -53,6 +53,8 @@ type mondrian struct {
 	order    []int
 	width    []float64
 
+	origDist []distribution // sensitive distributions before suppression
+
 	classes    []part
 	boxes      []uint32 // per class, per column: lo, hi codes (categorical: node, 0)
 	suppressed []part
@@ -67,8 +69,10 @@ func newMondrian(cols []mcol, sens []scol, n, k int, l *LDiversity, t *TClosenes
 	}
 	m.tmp = make([]int32, n)
 	m.hist = make([][]int32, len(sens))
+	m.origDist = make([]distribution, len(sens))
 	for i, s := range sens {
 		m.hist[i] = make([]int32, s.m)
+		m.origDist[i] = s.dist
 	}
 	d := len(cols)
 	m.lo, m.hi = make([]uint32, d), make([]uint32, d)
