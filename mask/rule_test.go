@@ -398,3 +398,38 @@ func TestPANProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestPresetAllocs pins the allocation budget of every preset and rule: at
+// most one allocation (the result string) for inputs of ordinary size, and
+// none for Append into a buffer with room.
+func TestPresetAllocs(t *testing.T) {
+	tests := []struct {
+		name string
+		rule Rule
+		in   string
+	}{
+		{"email", EmailRule{}, "john.doe@example.com"},
+		{"phone", PhoneRule{}, "+1 415-555-0132"},
+		{"pan", PANRule{}, "4242 4242 4242 4242"},
+		{"pan bin8", PANRule{BIN: 8}, "4242424242424242"},
+		{"iban", IBANRule{}, "DE89 3704 0044 0532 0130 00"},
+		{"national id", NationalIDRule{}, "536-90-4399"},
+		{"name", NameRule{}, "Мария Иванова"},
+		{"ipv4", IPRule{}, "192.0.2.77"},
+		{"ipv6", IPRule{}, "2001:db8:85a3::8a2e:370:7334"},
+		{"url", URLRule{}, "https://bob:pw@example.com/a?token=abc&page=2#x"},
+		{"credential", CredentialRule{}, "sk_live_4eC39HqLyjWDarjtT1zdp7dc"},
+		{"partial", Partial{KeepLast: 4, Ignore: "-"}, "1234-5678-9012-3456"},
+		{"fixed", Partial{KeepLast: 4, FixedLength: 8}, "1234567890123456"},
+		{"label", Label("EMAIL"), "x"},
+		{"redact", Redact(""), "x"},
+		{"fail closed", EmailRule{}, "not an email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _ = tt.rule.Mask(tt.in) }), 1.0, "Mask")
+			buf := make([]byte, 0, 256)
+			assert.Zero(t, testing.AllocsPerRun(200, func() { buf = tt.rule.Append(buf[:0], tt.in) }), "Append")
+		})
+	}
+}
