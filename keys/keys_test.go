@@ -651,3 +651,21 @@ func assertNoSecret(t *testing.T, out string, secret []byte) {
 		}
 	}
 }
+
+func TestFromHandle(t *testing.T) {
+	src := mustNew(t, AES256GCM)
+	src, id2, err := src.Add()
+	require.NoError(t, err)
+	src, err = src.Disable(id2)
+	require.NoError(t, err)
+	ks, err := FromHandle(AES256GCM, src.Handle(), clockAt(t0))
+	require.NoError(t, err)
+	assert.Equal(t, []KeyInfo{
+		{ID: src.PrimaryID(), Status: StatusEnabled, Primary: true, Created: t0, Changed: t0},
+		{ID: id2, Status: StatusDisabled, Created: t0, Changed: t0},
+	}, ks.Keys())
+	_, err = FromHandle(AES256SIV, src.Handle())
+	assert.ErrorIs(t, err, ErrInvalidTemplate)
+	_, err = FromHandle(AES256GCM, nil)
+	assert.ErrorIs(t, err, ErrInvalidTemplate)
+}

@@ -391,3 +391,37 @@ func (k *Keyset) MarshalJSON() ([]byte, error) { return json.Marshal(k.summary()
 
 // MarshalText encodes the redacted summary.
 func (k *Keyset) MarshalText() ([]byte, error) { return []byte(k.summary()), nil }
+
+// FromHandle imports an existing Tink keyset of template t, e.g. one created
+// with Tink's own tools. Tink keysets do not record when keys were created:
+// every key gets the current time (see [WithClock]). Keys whose parameters
+// do not match t are refused with [ErrInvalidTemplate].
+func FromHandle(t Template, h *keyset.Handle, opts ...Option) (*Keyset, error) {
+	if !t.valid() || h == nil {
+		return nil, errorf(ErrInvalidTemplate, "template %d or nil handle", t)
+	}
+	now := applyOptions(opts).now().UTC()
+	ks := &Keyset{template: t, handle: h}
+	for i := range h.Len() {
+		e, err := h.Entry(i)
+		if err != nil {
+			return nil, fmt.Errorf("keys: importing keyset: %w", err)
+		}
+		if !t.matches(e.Key()) {
+			return nil, errorf(ErrInvalidTemplate, "key %d does not match template %s", e.KeyID(), t)
+		}
+		st := StatusEnabled
+		switch e.KeyStatus() {
+		case keyset.Enabled:
+		case keyset.Disabled:
+			st = StatusDisabled
+		default:
+			return nil, errorf(ErrInvalidKeyStatus, "key %d has status %s", e.KeyID(), e.KeyStatus())
+		}
+		ks.infos = append(ks.infos, KeyInfo{ID: e.KeyID(), Status: st, Primary: e.IsPrimary(), Created: now, Changed: now})
+	}
+	if _, err := h.Primary(); err != nil {
+		return nil, errorf(ErrInvalidKeyStatus, "keyset has no primary key")
+	}
+	return ks, nil
+}

@@ -1,0 +1,32 @@
+package encrypt
+
+import (
+	"testing"
+
+	"github.com/custos-dev/custos/keys"
+	"github.com/stretchr/testify/require"
+	"github.com/tink-crypto/tink-go/v2/insecuresecretdataaccess"
+	"github.com/tink-crypto/tink-go/v2/keyset"
+	"github.com/tink-crypto/tink-go/v2/prf/hmacprf"
+	"github.com/tink-crypto/tink-go/v2/secretdata"
+)
+
+// testPRF returns a keys.PRF over a known HMAC-SHA256 key.
+func testPRF(t *testing.T, key []byte) *keys.PRF {
+	t.Helper()
+	params, err := hmacprf.NewParameters(32, hmacprf.SHA256)
+	require.NoError(t, err)
+	k, err := hmacprf.NewKey(secretdata.NewBytesFromData(key, insecuresecretdataaccess.Token{}), params)
+	require.NoError(t, err)
+	m := keyset.NewManager()
+	id, err := m.AddKey(k)
+	require.NoError(t, err)
+	require.NoError(t, m.SetPrimary(id))
+	h, err := m.Handle()
+	require.NoError(t, err)
+	ks, err := keys.FromHandle(keys.HMACSHA256PRF, h)
+	require.NoError(t, err)
+	p, err := ks.PRF()
+	require.NoError(t, err)
+	return p
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package encrypt
+
+const raceEnabled = false
