@@ -1,0 +1,379 @@
+package sqlsource_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	mrand "math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/custos-dev/custos/internal/testsvc"
+	"github.com/custos-dev/custos/retention"
+	"github.com/custos-dev/custos/retention/sqlevidence"
+	"github.com/custos-dev/custos/retention/sqlsource"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func openDB(tb testing.TB) *sql.DB {
+	tb.Helper()
+	url := testsvc.PostgresURL(tb)
+	db, err := sql.Open("pgx", url)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { db.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		testsvc.Unavailable(tb, "PostgreSQL", err)
+	}
+	return db
+}
+
+// uniqueName returns a table name prefix unique to this test run.
+func uniqueName(tb testing.TB, what string) string {
+	var b [4]byte
+	_, err := rand.Read(b[:])
+	require.NoError(tb, err)
+	return "retention_test_" + what + "_" + hex.EncodeToString(b[:])
+}
+
+func exec(tb testing.TB, db *sql.DB, stmts ...string) {
+	tb.Helper()
+	for _, s := range stmts {
+		_, err := db.Exec(s)
+		require.NoError(tb, err, s)
+	}
+}
+
+// makeTable creates a table of records and a holds table, dropped at the end.
+func makeTable(tb testing.TB, db *sql.DB, what string) (table, holds string) {
+	tb.Helper()
+	table = uniqueName(tb, what)
+	holds = table + "_holds"
+	exec(tb, db,
+		`CREATE TABLE `+table+` (id bigint PRIMARY KEY, category text, subject text, created_at timestamptz,
+			legal_hold boolean NOT NULL DEFAULT false, email text, name text, anonymized_at timestamptz)`,
+		`CREATE INDEX ON `+table+` (created_at, id)`,
+		`CREATE TABLE `+holds+` (record_id bigint PRIMARY KEY)`)
+	tb.Cleanup(func() { exec(tb, db, `DROP TABLE IF EXISTS `+table, `DROP TABLE IF EXISTS `+holds) })
+	return table, holds
+}
+
+type row struct {
+	id       int64
+	category string
+	created  *time.Time
+	hold     bool
+}
+
+func insertRows(tb testing.TB, db *sql.DB, table string, rows []row) {
+	tb.Helper()
+	ids, cats, subs, emails := make([]int64, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	created, holds := make([]*time.Time, len(rows)), make([]bool, len(rows))
+	for i, r := range rows {
+		ids[i], cats[i], subs[i], emails[i] = r.id, r.category, fmt.Sprintf("s%d", r.id%1000), fmt.Sprintf("user%d@example.com", r.id)
+		created[i], holds[i] = r.created, r.hold
+	}
+	_, err := db.Exec(`INSERT INTO `+table+` (id, category, subject, created_at, legal_hold, email, name)
+		SELECT i, c, s, t, h, e, 'Name' FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::boolean[], $6::text[]) AS u(i, c, s, t, h, e)`,
+		ids, cats, subs, created, holds, emails)
+	require.NoError(tb, err)
+}
+
+func mustPeriod(tb testing.TB, s string) retention.Period {
+	p, err := retention.ParsePeriod(s)
+	require.NoError(tb, err)
+	return p
+}
+
+func testPolicies(tb testing.TB) *retention.Policies {
+	pol, err := retention.New(retention.Config{Policies: []retention.Policy{
+		{Category: "logs", Mode: retention.Governance, Period: mustPeriod(tb, "90d"), Trigger: retention.Created, Action: retention.Delete},
+		{Category: "orders", Mode: retention.Compliance, Period: mustPeriod(tb, "7y"), Trigger: retention.Created, Action: retention.Delete},
+		{Category: "profiles", Mode: retention.Governance, Period: mustPeriod(tb, "2y"), Trigger: retention.Created, Action: retention.Anonymize},
+		{Category: "tickets", Mode: retention.Governance, Period: mustPeriod(tb, "1y6mo"), Trigger: retention.Created, Action: retention.Delete},
+		{Category: "legacy", Mode: retention.Governance, RetainUntil: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC), Action: retention.Delete},
+	}})
+	require.NoError(tb, err)
+	return pol
+}
+
+func tableConfig(table, holds string) sqlsource.Config {
+	return sqlsource.Config{Table: table, IDType: "bigint", TimeColumn: "created_at", CategoryColumn: "category",
+		SubjectColumn: "subject", HoldColumn: "legal_hold", HoldsTable: holds,
+		AnonymizeSet: "email = NULL, name = 'anonymized'", DisposedColumn: "anonymized_at"}
+}
+
+// TestSweepTable: 100,000 rows of mixed categories and holds; after the
+// sweep the table's counts match what the evaluator says row by row, and
+// the evidence table has one row per action.
+func TestSweepTable(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	table, holds := makeTable(t, db, "sweep")
+	evidence := table + "_evidence"
+	require.NoError(t, sqlevidence.Migrate(ctx, db, evidence))
+	require.NoError(t, sqlevidence.Migrate(ctx, db, evidence), "migration is idempotent")
+	t.Cleanup(func() { exec(t, db, `DROP TABLE IF EXISTS `+evidence) })
+
+	const n = 100_000
+	rng := mrand.New(mrand.NewPCG(42, 42))
+	cats := []string{"logs", "orders", "profiles", "tickets", "legacy", "mystery"}
+	lo := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	hi := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC).UnixMicro()
+	rows := make([]row, n)
+	var heldIDs []int64
+	for i := range rows {
+		r := row{id: int64(i + 1), category: cats[rng.IntN(len(cats))], hold: rng.IntN(100) < 3}
+		if rng.IntN(100) > 0 {
+			c := time.UnixMicro(lo + rng.Int64N(hi-lo)).UTC()
+			r.created = &c
+		}
+		if rng.IntN(100) < 2 {
+			heldIDs = append(heldIDs, r.id)
+		}
+		rows[i] = r
+	}
+	insertRows(t, db, table, rows)
+	_, err := db.Exec(`INSERT INTO `+holds+` SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING`, heldIDs)
+	require.NoError(t, err)
+
+	// Expected outcome: read the table with plain SQL and evaluate each row.
+	pol := testPolicies(t)
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	want := map[string]int{}
+	wantDeleted := map[string]int{}
+	all, err := db.Query(`SELECT id::text, category, created_at, legal_hold OR EXISTS (SELECT 1 FROM ` + holds + ` h WHERE h.record_id = t.id) FROM ` + table + ` t`)
+	require.NoError(t, err)
+	for all.Next() {
+		var (
+			r       retention.Record
+			created sql.NullTime
+		)
+		require.NoError(t, all.Scan(&r.ID, &r.Category, &created, &r.Held))
+		r.Created = created.Time
+		d, err := pol.Evaluate(&r, now)
+		if err != nil {
+			want["unknown"]++
+			continue
+		}
+		switch {
+		case d.Verdict == retention.Due:
+			want[d.Action.String()]++
+			if d.Action == retention.Delete {
+				wantDeleted[r.Category]++
+			}
+		case d.Verdict == retention.Held && !d.Until.IsZero() && !now.Before(d.Until):
+			want["held_due"]++
+		case d.Verdict == retention.Held:
+			want["held"]++
+		default:
+			want["retain"]++
+		}
+	}
+	require.NoError(t, all.Err())
+	require.Greater(t, want["delete"], 10000)
+	require.Greater(t, want["anonymize"], 5000)
+	require.Greater(t, want["held_due"], 1000)
+
+	src, err := sqlsource.New(db, tableConfig(table, holds))
+	require.NoError(t, err)
+	sink, err := sqlevidence.New(db, evidence)
+	require.NoError(t, err)
+	s, err := retention.NewSweeper(pol, src, sink, retention.SweepConfig{BatchSize: 2000, Actor: "nightly"},
+		retention.WithHandler(retention.Delete, src), retention.WithHandler(retention.Anonymize, src),
+		retention.WithCheckpoints(&retention.MemoryCheckpoints{}), retention.WithClock(func() time.Time { return now }))
+	require.NoError(t, err)
+	rep, err := s.Sweep(ctx)
+	require.NoError(t, err)
+	assert.True(t, rep.Complete)
+	assert.Equal(t, want["delete"], rep.Due[retention.Delete])
+	assert.Equal(t, want["anonymize"], rep.Due[retention.Anonymize])
+	assert.Equal(t, want["held_due"], rep.HeldSkipped)
+	assert.Equal(t, want["delete"]+want["anonymize"], rep.Done)
+	assert.Zero(t, rep.Failed)
+
+	// The table now.
+	count := func(q string, args ...any) int {
+		var c int
+		require.NoError(t, db.QueryRow(q, args...).Scan(&c), q)
+		return c
+	}
+	assert.Equal(t, n-want["delete"], count(`SELECT count(*) FROM `+table))
+	for cat, del := range wantDeleted {
+		var before int
+		for _, r := range rows {
+			if r.category == cat {
+				before++
+			}
+		}
+		assert.Equal(t, before-del, count(`SELECT count(*) FROM `+table+` WHERE category = $1`, cat), cat)
+	}
+	assert.Equal(t, want["anonymize"], count(`SELECT count(*) FROM `+table+` WHERE anonymized_at IS NOT NULL`))
+	assert.Equal(t, want["anonymize"], count(`SELECT count(*) FROM `+table+` WHERE email IS NULL AND name = 'anonymized'`))
+	assert.Zero(t, count(`SELECT count(*) FROM `+table+` WHERE anonymized_at IS NOT NULL AND category <> 'profiles'`))
+	// Every held row is still there, untouched.
+	assert.Zero(t, count(`SELECT count(*) FROM unnest($1::bigint[]) AS h(id) WHERE NOT EXISTS (SELECT 1 FROM `+table+` t WHERE t.id = h.id)`, heldIDs))
+	assert.Zero(t, count(`SELECT count(*) FROM `+table+` t WHERE (legal_hold OR EXISTS (SELECT 1 FROM `+holds+` h WHERE h.record_id = t.id)) AND anonymized_at IS NOT NULL`))
+
+	// The evidence: one row per action, one per held skip.
+	assert.Equal(t, want["delete"]+want["anonymize"], count(`SELECT count(*) FROM `+evidence+` WHERE outcome = 'done'`))
+	assert.Equal(t, want["delete"]+want["anonymize"], count(`SELECT count(DISTINCT record_id) FROM `+evidence+` WHERE outcome = 'done'`))
+	assert.Equal(t, want["delete"], count(`SELECT count(*) FROM `+evidence+` WHERE outcome = 'done' AND action = 'delete'`))
+	assert.Equal(t, want["held_due"], count(`SELECT count(*) FROM `+evidence+` WHERE outcome = 'skipped_held'`))
+	assert.Equal(t, want["delete"]+want["anonymize"]+want["held_due"], count(`SELECT count(*) FROM `+evidence))
+	assert.Zero(t, count(`SELECT count(*) FROM `+evidence+` e WHERE e.outcome = 'done' AND e.action = 'delete' AND EXISTS (SELECT 1 FROM `+table+` t WHERE t.id::text = e.record_id)`))
+	assert.Equal(t, want["delete"]+want["anonymize"]+want["held_due"], count(`SELECT count(*) FROM `+evidence+` WHERE actor = 'nightly' AND at = $1`, now))
+
+	// A second sweep finds nothing more to do.
+	rep, err = s.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, rep.Done)
+	assert.Equal(t, want["held_due"], rep.HeldSkipped)
+}
+
+// A hold placed after a row was read (between the page and the delete)
+// still protects it.
+func TestHoldPlacedDuringSweep(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	table, holds := makeTable(t, db, "race")
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	insertRows(t, db, table, []row{{id: 1, category: "logs", created: &old}, {id: 2, category: "logs", created: &old},
+		{id: 3, category: "profiles", created: &old}, {id: 4, category: "profiles", created: &old}})
+	src, err := sqlsource.New(db, tableConfig(table, holds))
+	require.NoError(t, err)
+	b, err := src.Next(ctx, "", 10)
+	require.NoError(t, err)
+	require.Len(t, b.Records, 4)
+	exec(t, db, `INSERT INTO `+holds+` VALUES (2)`, `UPDATE `+table+` SET legal_hold = true WHERE id = 4`)
+
+	out := []retention.Outcome{retention.Done, retention.Done}
+	require.NoError(t, src.Dispose(ctx, retention.Delete, b.Records[:2], out))
+	assert.Equal(t, []retention.Outcome{retention.Done, retention.SkippedHeld}, out)
+	out = []retention.Outcome{retention.Done, retention.Done}
+	require.NoError(t, src.Dispose(ctx, retention.Anonymize, b.Records[2:], out))
+	assert.Equal(t, []retention.Outcome{retention.Done, retention.SkippedHeld}, out)
+
+	var ids []int64
+	rows, err := db.Query(`SELECT id FROM ` + table + ` WHERE anonymized_at IS NULL ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id int64
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	assert.Equal(t, []int64{2, 4}, ids)
+
+	// Acting again is idempotent.
+	out = []retention.Outcome{retention.Done, retention.Done}
+	require.NoError(t, src.Dispose(ctx, retention.Delete, b.Records[:2], out))
+	assert.Equal(t, []retention.Outcome{retention.Done, retention.SkippedHeld}, out)
+	assert.Error(t, src.Dispose(ctx, retention.Archive, b.Records[:1], out[:1]))
+}
+
+// Paging: a fixed category, a text ID, equal timestamps across pages, NULL
+// timestamps skipped on request, and the trigger mapped to the right field.
+func TestPaging(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	table := uniqueName(t, "paging")
+	exec(t, db, `CREATE TABLE `+table+` (key text PRIMARY KEY, closed_at timestamptz)`)
+	t.Cleanup(func() { exec(t, db, `DROP TABLE IF EXISTS `+table) })
+	same := time.Date(2026, 1, 1, 0, 0, 0, 123456000, time.UTC)
+	_, err := db.Exec(`INSERT INTO `+table+` SELECT 'k' || lpad(i::text, 3, '0'), CASE WHEN i % 10 = 0 THEN NULL ELSE $1::timestamptz END FROM generate_series(1, 95) i`, same)
+	require.NoError(t, err)
+	src, err := sqlsource.New(db, sqlsource.Config{Table: "public." + table, IDColumn: "key", TimeColumn: "closed_at",
+		Trigger: retention.Event, Category: "accounts", SkipNullTimes: true})
+	require.NoError(t, err)
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 20)
+		b, err := src.Next(ctx, cursor, 7)
+		require.NoError(t, err)
+		if len(b.Records) == 0 {
+			break
+		}
+		for _, r := range b.Records {
+			assert.Equal(t, "accounts", r.Category)
+			assert.Equal(t, same, r.EventAt.UTC())
+			assert.True(t, r.Created.IsZero())
+			got = append(got, r.ID)
+		}
+		cursor = b.Next
+	}
+	assert.Len(t, got, 95-9)
+	assert.Equal(t, "k001", got[0])
+	assert.Equal(t, "k095", got[len(got)-1])
+	for i := 1; i < len(got); i++ {
+		assert.Less(t, got[i-1], got[i])
+	}
+	_, err = src.Next(ctx, "garbage", 7)
+	assert.ErrorIs(t, err, sqlsource.ErrBadCursor)
+	for _, c := range []string{"yesterday|k001", "t|yesterday|k001", "t|2026-01-01T00:00:00Z", "n|k001", "x|k001"} {
+		_, err = src.Next(ctx, c, 7)
+		assert.ErrorIs(t, err, sqlsource.ErrBadCursor, c)
+	}
+	// Without SkipNullTimes the NULL rows come first, in key order.
+	all, err := sqlsource.New(db, sqlsource.Config{Table: table, IDColumn: "key", TimeColumn: "closed_at", Category: "accounts"})
+	require.NoError(t, err)
+	got = got[:0]
+	cursor = ""
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 30)
+		b, err := all.Next(ctx, cursor, 4)
+		require.NoError(t, err)
+		if len(b.Records) == 0 {
+			break
+		}
+		for _, r := range b.Records {
+			got = append(got, r.ID)
+		}
+		cursor = b.Next
+	}
+	require.Len(t, got, 95)
+	assert.Equal(t, []string{"k010", "k020", "k030", "k040", "k050", "k060", "k070", "k080", "k090", "k001", "k002"}, got[:11])
+	assert.Error(t, src.Dispose(ctx, retention.Anonymize, []retention.Record{{ID: "k001"}}, []retention.Outcome{retention.Done}),
+		"no anonymize set configured")
+}
+
+func TestNewRejects(t *testing.T) {
+	db, err := sql.Open("pgx", "postgres://invalid.invalid/x")
+	require.NoError(t, err)
+	defer db.Close()
+	good := sqlsource.Config{Table: "t", TimeColumn: "ts", Category: "c"}
+	for name, f := range map[string]func(*sqlsource.Config){
+		"no time column":       func(c *sqlsource.Config) { c.TimeColumn = "" },
+		"no category":          func(c *sqlsource.Config) { c.Category = "" },
+		"two categories":       func(c *sqlsource.Config) { c.CategoryColumn = "cat" },
+		"injected table":       func(c *sqlsource.Config) { c.Table = "t; DROP TABLE x" },
+		"quoted table":         func(c *sqlsource.Config) { c.Table = `"t"` },
+		"three parts":          func(c *sqlsource.Config) { c.Table = "a.b.c" },
+		"bad column":           func(c *sqlsource.Config) { c.TimeColumn = "ts)--" },
+		"bad id type":          func(c *sqlsource.Config) { c.IDType = "int; --" },
+		"anonymize no marker":  func(c *sqlsource.Config) { c.AnonymizeSet = "a = NULL" },
+		"marker no anonymize":  func(c *sqlsource.Config) { c.DisposedColumn = "done_at" },
+		"two statements":       func(c *sqlsource.Config) { c.AnonymizeSet = "a = NULL; DROP TABLE t"; c.DisposedColumn = "d" },
+		"bad holds id column":  func(c *sqlsource.Config) { c.HoldsTable = "h"; c.HoldsIDColumn = "x y" },
+		"bad subject column":   func(c *sqlsource.Config) { c.SubjectColumn = "über" },
+		"bad disposed column":  func(c *sqlsource.Config) { c.AnonymizeSet = "a = NULL"; c.DisposedColumn = "1d" },
+		"bad category column":  func(c *sqlsource.Config) { c.Category = ""; c.CategoryColumn = "" },
+		"overlong column name": func(c *sqlsource.Config) { c.TimeColumn = fmt.Sprintf("%070d", 0) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := good
+			f(&c)
+			_, err := sqlsource.New(db, c)
+			assert.ErrorIs(t, err, sqlsource.ErrInvalidConfig)
+		})
+	}
+	_, err = sqlsource.New(db, good)
+	assert.NoError(t, err)
+	_, err = sqlsource.New(nil, good)
+	assert.ErrorIs(t, err, sqlsource.ErrInvalidConfig)
+}
