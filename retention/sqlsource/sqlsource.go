@@ -93,15 +93,15 @@ type Config struct {
 // Table is a SQL table as a retention source and handler. It is immutable
 // and safe for concurrent use.
 type Table struct {
-	db      *sql.DB
-	cfg     Config
+	db        *sql.DB
+	cfg       Config
 	firstNull string // first page of rows whose time is NULL (by id)
 	nextNull  string
 	first     string // first page of rows with a time (by time, id)
 	next      string
-	del     string
-	anon    string
-	heldIDs string
+	del       string
+	anon      string
+	heldIDs   string
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
