@@ -178,7 +178,6 @@ type BlindIndex struct {
 	bits       int
 	plan       Plan
 	transforms []Transform
-	prefix     []byte
 	scratch    sync.Pool
 }
 
@@ -204,8 +203,9 @@ func NewBlindIndex(p *keys.PRF, spec IndexSpec) (*BlindIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: index %s.%s.%s: %w", spec.Table, spec.Field, spec.Name, err)
 	}
-	b := &BlindIndex{prf: p, name: spec.Table + "." + spec.Field + "." + spec.Name, bits: bits, plan: plan,
-		transforms: append([]Transform(nil), spec.Transforms...), prefix: indexPrefix("index/v1", spec.Table, spec.Name, []string{spec.Field})}
+	b := &BlindIndex{prf: p.Derive(indexPrefix("index/v1", spec.Table, spec.Name, []string{spec.Field})),
+		name: spec.Table + "." + spec.Field + "." + spec.Name, bits: bits, plan: plan,
+		transforms: append([]Transform(nil), spec.Transforms...)}
 	b.scratch.New = func() any {
 		return &scratch{a: make([]byte, 0, 128), b: make([]byte, 0, 128), sum: make([]byte, 0, keys.PRFSize)}
 	}
@@ -263,7 +263,7 @@ func (b *BlindIndex) Compute(value []byte) ([]byte, error) {
 func (b *BlindIndex) ComputeString(value string) ([]byte, error) {
 	s := b.scratch.Get().(*scratch)
 	s.b = append(s.b[:0], value...)
-	out, err := b.appendFrom(nil, s)
+	out, err := b.appendFrom(nil, s, s.b)
 	b.scratch.Put(s)
 	return out, err
 }
@@ -271,25 +271,28 @@ func (b *BlindIndex) ComputeString(value string) ([]byte, error) {
 // Append appends the index of value to dst.
 func (b *BlindIndex) Append(dst, value []byte) ([]byte, error) {
 	s := b.scratch.Get().(*scratch)
-	s.b = append(s.b[:0], value...)
-	out, err := b.appendFrom(dst, s)
+	out, err := b.appendFrom(dst, s, value)
 	b.scratch.Put(s)
 	return out, err
 }
 
-// appendFrom indexes the value in s.b.
-func (b *BlindIndex) appendFrom(dst []byte, s *scratch) ([]byte, error) {
-	for _, t := range b.transforms {
-		s.a = t.apply(s.a[:0], s.b)
+// appendFrom indexes value, using s for the transforms and the sum. The
+// per-index key already separates indexes, so the message is the
+// transformed value alone.
+func (b *BlindIndex) appendFrom(dst []byte, s *scratch, value []byte) ([]byte, error) {
+	for i, t := range b.transforms {
+		if i == 0 {
+			s.a = t.apply(s.a[:0], value)
+		} else {
+			s.a = t.apply(s.a[:0], s.b)
+		}
 		s.a, s.b = s.b, s.a
+		value = s.b
 	}
-	if len(s.b) == 0 {
+	if len(value) == 0 {
 		return nil, fmt.Errorf("%w: %s: nothing left to index after transforms", ErrInvalidInput, b.name)
 	}
-	s.a = append(s.a[:0], b.prefix...)
-	s.a = binary.BigEndian.AppendUint32(s.a, uint32(len(s.b)))
-	s.a = append(s.a, s.b...)
-	s.sum = b.prf.Sum(s.sum[:0], s.a)
+	s.sum = b.prf.Sum(s.sum[:0], value)
 	return truncate(dst, s.sum, b.bits), nil
 }
 
@@ -343,11 +346,10 @@ type CompoundSpec struct {
 // CompoundIndex is a blind index over several fields together (e.g. last
 // name and birth year). It is immutable and safe for concurrent use.
 type CompoundIndex struct {
-	prf    *keys.PRF
-	name   string
-	bits   int
-	parts  []CompoundPart
-	prefix []byte
+	prf   *keys.PRF
+	name  string
+	bits  int
+	parts []CompoundPart
 }
 
 // NewCompoundIndex returns a compound index computed with p.
@@ -374,7 +376,7 @@ func NewCompoundIndex(p *keys.PRF, spec CompoundSpec) (*CompoundIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: compound index %s.%s: %w", spec.Table, spec.Name, err)
 	}
-	return &CompoundIndex{prf: p, name: spec.Table + "." + spec.Name, bits: bits, parts: spec.Parts, prefix: indexPrefix("compound/v1", spec.Table, spec.Name, fields)}, nil
+	return &CompoundIndex{prf: p.Derive(indexPrefix("compound/v1", spec.Table, spec.Name, fields)), name: spec.Table + "." + spec.Name, bits: bits, parts: spec.Parts}, nil
 }
 
 // Bits returns the index length in bits.
@@ -385,8 +387,7 @@ func (c *CompoundIndex) Compute(values ...[]byte) ([]byte, error) {
 	if len(values) != len(c.parts) {
 		return nil, fmt.Errorf("%w: %s: %d values for %d parts", ErrInvalidInput, c.name, len(values), len(c.parts))
 	}
-	msg := append([]byte(nil), c.prefix...)
-	var a, b []byte
+	var msg, a, b []byte
 	for i, pt := range c.parts {
 		b = append(b[:0], values[i]...)
 		for _, t := range pt.Transforms {

@@ -135,13 +135,15 @@ func TestBlindIndexReference(t *testing.T) {
 	require.NoError(t, err)
 	got, err := idx.ComputeString("HeLLo")
 	require.NoError(t, err)
-	msg := []byte("custos/encrypt/index/v1\x00")
-	for _, s := range []string{"t", "i", "f", "hello"} {
-		msg = binary.BigEndian.AppendUint32(msg, uint32(len(s)))
-		msg = append(msg, s...)
+	label := []byte("custos/encrypt/index/v1\x00")
+	for _, s := range []string{"t", "i", "f"} {
+		label = binary.BigEndian.AppendUint32(label, uint32(len(s)))
+		label = append(label, s...)
 	}
 	m := hmac.New(sha256.New, key)
-	m.Write(msg)
+	m.Write(append([]byte("custos/keys/prf/v1\x00"), label...))
+	m = hmac.New(sha256.New, m.Sum(nil))
+	m.Write([]byte("hello"))
 	sum := m.Sum(nil)
 	assert.Equal(t, []byte{sum[0], sum[1] & 0xf0}, got)
 }

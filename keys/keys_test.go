@@ -669,3 +669,17 @@ func TestFromHandle(t *testing.T) {
 	_, err = FromHandle(AES256GCM, nil)
 	assert.ErrorIs(t, err, ErrInvalidTemplate)
 }
+
+func TestPRFDerive(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	p := newPRF(9, key)
+	d := p.Derive([]byte("label"))
+	assert.Equal(t, uint32(9), d.KeyID())
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("custos/keys/prf/v1\x00label"))
+	sub := m.Sum(nil)
+	m2 := hmac.New(sha256.New, sub)
+	m2.Write([]byte("x"))
+	assert.Equal(t, m2.Sum(nil), d.Sum(nil, []byte("x")))
+	assert.NotEqual(t, d.Sum(nil, []byte("x")), p.Derive([]byte("label2")).Sum(nil, []byte("x")))
+}

@@ -31,6 +31,14 @@ func newPRF(keyID uint32, key []byte) *PRF {
 	return p
 }
 
+// Derive returns the PRF keyed with HMAC-SHA256(key, "custos/keys/prf/v1" ||
+// 0 || label), with the same key ID: one sub-key per label, computed once,
+// so that hot paths hash only their input.
+func (p *PRF) Derive(label []byte) *PRF {
+	msg := append([]byte("custos/keys/prf/v1\x00"), label...)
+	return newPRF(p.keyID, p.Sum(nil, msg))
+}
+
 // KeyID returns the ID of the key the PRF uses.
 func (p *PRF) KeyID() uint32 { return p.keyID }
 
