@@ -59,6 +59,8 @@ type alphabet struct {
 	ascii bool
 	// For ASCII alphabets: byte → numeral, 0xFF for bytes not in it.
 	ascii2num [256]uint8
+	// For ASCII radix-10 alphabets: the two characters of 0..99.
+	pairs [200]byte
 	// For other alphabets: rune → numeral and numeral → rune.
 	rune2num map[rune]uint16
 	num2rune []rune
@@ -66,12 +68,17 @@ type alphabet struct {
 	maxCharLen int
 
 	kind radixKind
-	// Radix division by reciprocal (radixGeneric): normalised radix,
-	// its reciprocal and the shift.
-	rn, rv uint64
-	rs     uint
 	// log2 of the radix (radixPow2).
 	rlog uint
+	// Digit extraction for radixGeneric works on chunks below 2^32, split
+	// off by dividing by radix^k32 (normalised as c32n, reciprocal c32v,
+	// shift c32s); within a chunk, q = ⌊x/radix⌋ = mulhi(lemire, x) exactly
+	// (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+	// 2019), which makes each digit one multiplication deep.
+	k32        int
+	c32n, c32v uint64
+	c32s       uint
+	lemire     uint64
 
 	// minLen is the shortest input with radix^minLen ≥ MinDomainSize.
 	minLen int
@@ -120,14 +127,25 @@ func newAlphabet(chars string) (*alphabet, error) {
 	switch {
 	case radix == 10:
 		a.kind = radixDecimal
+		if a.ascii {
+			for v := range 100 {
+				a.pairs[2*v], a.pairs[2*v+1] = chars[v/10], chars[v%10]
+			}
+		}
 	case r&(r-1) == 0:
 		a.kind = radixPow2
 		a.rlog = uint(bits.TrailingZeros64(r))
 	default:
 		a.kind = radixGeneric
-		a.rs = uint(bits.LeadingZeros64(r))
-		a.rn = r << a.rs
-		a.rv = reciprocal(a.rn)
+		a.lemire = ^uint64(0)/r + 1
+		p := uint64(1)
+		for p*r < 1<<32 {
+			p *= r
+			a.k32++
+		}
+		a.c32s = uint(bits.LeadingZeros64(p))
+		a.c32n = p << a.c32s
+		a.c32v = reciprocal(a.c32n)
 	}
 
 	// Powers of the radix up to 2^96, by exact integer multiplication.
@@ -293,12 +311,30 @@ func (a *alphabet) digits64(x uint64, dst []uint16) {
 			x >>= a.rlog
 		}
 	default:
-		for i := range dst {
-			q, r := divrem2(x>>(64-a.rs), x<<a.rs, a.rn, a.rv)
-			dst[i] = uint16(r >> a.rs)
-			x = q
+		r := uint64(a.radix)
+		for len(dst) > 0 {
+			var chunk uint64
+			k := min(len(dst), a.k32)
+			x, chunk = a.split32(x, k)
+			for i := range dst[:k] {
+				q, _ := bits.Mul64(a.lemire, chunk)
+				dst[i] = uint16(chunk - q*r)
+				chunk = q
+			}
+			dst = dst[k:]
 		}
 	}
+}
+
+// split32 returns x divided by radix^k32 and the remainder, or (0, x) when
+// k < k32 (then x < radix^k, the last chunk).
+func (a *alphabet) split32(x uint64, k int) (q, chunk uint64) {
+	if k < a.k32 {
+		return 0, x
+	}
+	s := a.c32s
+	q, r := divrem2(x>>(64-s), x<<s, a.c32n, a.c32v)
+	return q, r >> s
 }
 
 // encode writes the characters of nums into dst, which has room for
@@ -316,4 +352,194 @@ func (a *alphabet) encode(dst []byte, nums []uint16) int {
 		n += utf8.EncodeRune(dst[n:], a.num2rune[d])
 	}
 	return n
+}
+
+// The functions below are the ASCII fast path: numbers straight from and to
+// bytes, without a numeral array. A valid numeral of an ASCII alphabet is
+// below 128, so the bad marker 0xFF is the only value with the top bit set.
+
+// numASCII returns NUM_radix(s) for s of at most 2·k64 ASCII characters, and
+// whether every byte was in the alphabet.
+func (a *alphabet) numASCII(s string) (u128, bool) {
+	tbl := &a.ascii2num
+	var bad uint8
+	if len(s) <= a.k64 {
+		var x uint64
+		if a.kind == radixDecimal {
+			for i := 0; i < len(s); i++ {
+				d := tbl[s[i]]
+				bad |= d
+				x = x*10 + uint64(d)
+			}
+		} else {
+			r := uint64(a.radix)
+			for i := 0; i < len(s); i++ {
+				d := tbl[s[i]]
+				bad |= d
+				x = x*r + uint64(d)
+			}
+		}
+		return u128{0, x}, bad&0x80 == 0
+	}
+	// Split: s = hi ‖ lo with lo of k64 characters.
+	k := len(s) - a.k64
+	hi, okHi := a.numASCII(s[:k])
+	lo, okLo := a.numASCII(s[k:])
+	p := a.pow[a.k64].m.lo
+	h, l := bits.Mul64(hi.lo, p)
+	l, c := bits.Add64(l, lo.lo, 0)
+	return u128{h + c, l}, okHi && okLo
+}
+
+// numRevASCII returns NUM_radix(REV(s)) (s[0] least significant).
+func (a *alphabet) numRevASCII(s string) (u128, bool) {
+	tbl := &a.ascii2num
+	var bad uint8
+	if len(s) <= a.k64 {
+		var x uint64
+		r := uint64(a.radix)
+		for i := len(s) - 1; i >= 0; i-- {
+			d := tbl[s[i]]
+			bad |= d
+			x = x*r + uint64(d)
+		}
+		return u128{0, x}, bad&0x80 == 0
+	}
+	k := a.k64
+	lo, okLo := a.numRevASCII(s[:k])
+	hi, okHi := a.numRevASCII(s[k:])
+	p := a.pow[k].m.lo
+	h, l := bits.Mul64(hi.lo, p)
+	l, c := bits.Add64(l, lo.lo, 0)
+	return u128{h + c, l}, okHi && okLo
+}
+
+// putASCII writes STR_radix^len(dst)(x) into dst, most significant first.
+func (a *alphabet) putASCII(x u128, dst []byte) {
+	if len(dst) > a.k64 {
+		q, r := a.pow[a.k64].divrem64(x)
+		k := len(dst) - a.k64
+		a.put64(r, dst[k:])
+		a.put64(q, dst[:k])
+		return
+	}
+	a.put64(x.lo, dst)
+}
+
+func (a *alphabet) put64(x uint64, dst []byte) {
+	chars := a.chars
+	i := len(dst)
+	switch a.kind {
+	case radixDecimal:
+		for ; i >= 2; i -= 2 {
+			q := x / 100
+			r := x - q*100
+			dst[i-1], dst[i-2] = a.pairs[2*r+1], a.pairs[2*r]
+			x = q
+		}
+		if i == 1 {
+			dst[0] = chars[x%10]
+		}
+	case radixPow2:
+		mask := uint64(a.radix - 1)
+		for i--; i >= 0; i-- {
+			dst[i] = chars[x&mask]
+			x >>= a.rlog
+		}
+	default:
+		r := uint64(a.radix)
+		for i > 0 {
+			var chunk uint64
+			k := min(i, a.k32)
+			x, chunk = a.split32(x, k)
+			for j := i - 1; j >= i-k; j-- {
+				q, _ := bits.Mul64(a.lemire, chunk)
+				dst[j] = chars[chunk-q*r]
+				chunk = q
+			}
+			i -= k
+		}
+	}
+}
+
+// putRevASCII writes REV(STR_radix^len(dst)(x)) into dst: least significant
+// first.
+func (a *alphabet) putRevASCII(x u128, dst []byte) {
+	if len(dst) > a.k64 {
+		q, r := a.pow[a.k64].divrem64(x)
+		a.putRev64(r, dst[:a.k64])
+		a.putRev64(q, dst[a.k64:])
+		return
+	}
+	a.putRev64(x.lo, dst)
+}
+
+func (a *alphabet) putRev64(x uint64, dst []byte) {
+	chars := a.chars
+	switch a.kind {
+	case radixDecimal:
+		i := 0
+		for ; i+2 <= len(dst); i += 2 {
+			q := x / 100
+			r := x - q*100
+			dst[i], dst[i+1] = a.pairs[2*r+1], a.pairs[2*r]
+			x = q
+		}
+		if i < len(dst) {
+			dst[i] = chars[x%10]
+		}
+	case radixPow2:
+		mask := uint64(a.radix - 1)
+		for i := range dst {
+			dst[i] = chars[x&mask]
+			x >>= a.rlog
+		}
+	default:
+		r := uint64(a.radix)
+		for len(dst) > 0 {
+			var chunk uint64
+			k := min(len(dst), a.k32)
+			x, chunk = a.split32(x, k)
+			for i := range dst[:k] {
+				q, _ := bits.Mul64(a.lemire, chunk)
+				dst[i] = chars[chunk-q*r]
+				chunk = q
+			}
+			dst = dst[k:]
+		}
+	}
+}
+
+// parseHalves decodes x of n characters beyond the ASCII fast path and
+// returns NUM of its halves of u and n−u characters (NUM of their reversal
+// if rev, for FF3-1).
+func (a *alphabet) parseHalves(x string, n, u int, rev bool) (numA, numB u128, err error) {
+	var nums [maxFastLen]uint16
+	if err := a.parse(x, nums[:n]); err != nil {
+		return u128{}, u128{}, err
+	}
+	if rev {
+		return a.numRev(nums[:u]), a.numRev(nums[u:n]), nil
+	}
+	return a.num(nums[:u]), a.num(nums[u:n]), nil
+}
+
+// formatHalves writes the characters of the halves numA (u characters) and
+// numB (n−u characters) into out and returns the number of bytes written;
+// with rev, each half is written least significant first (FF3-1).
+func (a *alphabet) formatHalves(out []byte, numA, numB u128, n, u int, rev bool) int {
+	var nums [maxFastLen]uint16
+	a.digits(numA, nums[:u])
+	a.digits(numB, nums[u:n])
+	if !rev {
+		reverse(nums[:u])
+		reverse(nums[u:n])
+	}
+	return a.encode(out, nums[:n])
+}
+
+func reverse(s []uint16) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
 }

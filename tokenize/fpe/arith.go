@@ -75,6 +75,11 @@ type modulus struct {
 	// numBytes is ⌈bitlen(m−1)/8⌉: the byte length of the largest value
 	// below m (FF1's b when m = radix^v).
 	numBytes int
+	// barrett is set when 2 ≤ m ≤ 2^63; then mu64 = ⌊2^64/m⌋ and
+	// (muHi, muLo) = ⌊2^128/m⌋ serve Barrett reduction, whose remainder
+	// estimate (below 2m) fits one word.
+	barrett          bool
+	mu64, muHi, muLo uint64
 }
 
 func newModulus(m u128) modulus {
@@ -88,7 +93,44 @@ func newModulus(m u128) modulus {
 	}
 	md.v = reciprocal(md.dn)
 	md.numBytes = (bitLen128(sub128(m, u128{0, 1})) + 7) / 8
+	if m.hi == 0 && m.lo >= 2 && m.lo <= 1<<63 {
+		md.barrett = true
+		var r uint64
+		md.mu64, r = bits.Div64(1, 0, m.lo)
+		md.muHi = md.mu64
+		md.muLo, _ = bits.Div64(r, 0, m.lo)
+	}
 	return md
+}
+
+// barrett64 returns y mod m for y < 2^64 (md.barrett set). The estimate
+// ⌊y·mu64/2^64⌋ is the quotient or one less, so one correction suffices.
+func (md *modulus) barrett64(y uint64) uint64 {
+	q, _ := bits.Mul64(y, md.mu64)
+	r := y - q*md.m.lo
+	return condSub64(r, md.m.lo)
+}
+
+// barrett128 returns y mod m for y < 2^128 (md.barrett set). Only the low
+// word of the quotient estimate ⌊y·mu/2^128⌋ is needed, since the remainder
+// estimate is below 2m ≤ 2^64.
+func (md *modulus) barrett128(yh, yl uint64) uint64 {
+	muHi, muLo, m := md.muHi, md.muLo, md.m.lo
+	h1, l1 := bits.Mul64(yh, muLo)
+	h2, l2 := bits.Mul64(yl, muHi)
+	h3, _ := bits.Mul64(yl, muLo)
+	mid, c1 := bits.Add64(l1, l2, 0)
+	_, c2 := bits.Add64(mid, h3, 0)
+	q := yh*muHi + h1 + h2 + c1 + c2
+	r := yl - q*m
+	d, borrow := bits.Sub64(r, m, 0)
+	return d + m&-borrow
+}
+
+// condSub64 returns r − m if r ≥ m, else r.
+func condSub64(r, m uint64) uint64 {
+	d, borrow := bits.Sub64(r, m, 0)
+	return d + m&-borrow
 }
 
 // reduce returns y mod m.

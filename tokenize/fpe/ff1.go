@@ -131,11 +131,21 @@ func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) 
 // are converted only at the two ends.
 func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (string, error) {
 	a := f.alpha
-	var nums [maxFastLen]uint16
-	if err := a.parse(x, nums[:n]); err != nil {
-		return "", err
-	}
 	u := n / 2
+	var numA, numB u128
+	if a.ascii {
+		var okA, okB bool
+		numA, okA = a.numASCII(x[:u])
+		numB, okB = a.numASCII(x[u:])
+		if !okA || !okB {
+			return "", errNotInAlphabet(x, a)
+		}
+	} else {
+		var err error
+		if numA, numB, err = a.parseHalves(x, n, u, false); err != nil {
+			return "", err
+		}
+	}
 	mu, mv := &a.pow[u], &a.pow[n-u]
 	b := mv.numBytes
 	d := 4*((b+3)/4) + 4 // ≤ 16 since b ≤ 12
@@ -150,24 +160,24 @@ func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (stri
 	if !dflt {
 		x0 = f.makePrefix(blk, n, b, tweak)
 	}
-	var numA, numB u128
-	if n-u <= a.k64 {
-		// Both halves below 2^64: the common case, in single words.
-		numA.lo, numB.lo = f.rounds64(blk, x0, a.num(nums[:u]).lo, a.num(nums[u:n]).lo, mu, mv, b, d, decrypt)
+	if mv.barrett {
+		// Both halves at most 2^63: the common case, in single words.
+		numA.lo, numB.lo = f.rounds64(blk, x0, numA.lo, numB.lo, mu, mv, b, d, decrypt)
 	} else {
-		numA, numB = f.rounds128(blk, x0, a.num(nums[:u]), a.num(nums[u:n]), mu, mv, b, d, decrypt)
+		numA, numB = f.rounds128(blk, x0, numA, numB, mu, mv, b, d, decrypt)
 	}
 	clear(blk[:])
 
-	a.digits(numA, nums[:u])
-	reverse(nums[:u])
-	a.digits(numB, nums[u:n])
-	reverse(nums[u:n])
-	k := a.encode(out, nums[:n])
+	if a.ascii {
+		a.putASCII(numA, out[:u])
+		a.putASCII(numB, out[u:n])
+		return unsafe.String(&out[0], n), nil
+	}
+	k := a.formatHalves(out, numA, numB, n, u, false)
 	return unsafe.String(&out[0], k), nil
 }
 
-// rounds64 runs the ten Feistel rounds when radix^v < 2^64 (so b ≤ 8 and
+// rounds64 runs the ten Feistel rounds when radix^v ≤ 2^63 (so b ≤ 8 and
 // d ≤ 12). NUM(B) and the round number fill the last block of Q, which the
 // precomputed prefix x0 completes; y has at most 96 bits.
 func (f *FF1) rounds64(blk *[16]byte, x0 u128, numA, numB uint64, mu, mv *modulus, b, d int, decrypt bool) (uint64, uint64) {
@@ -191,18 +201,12 @@ func (f *FF1) rounds64(blk *[16]byte, x0 u128, numA, numB uint64, mu, mv *modulu
 		if i&1 == 1 {
 			m = mv
 		}
-		s, dn, v := m.s, m.dn, m.v
 		var rem uint64
 		if d == 8 {
-			y := binary.BigEndian.Uint64(blk[:8])
-			_, rem = divrem2(y>>(64-s), y<<s, dn, v)
+			rem = m.barrett64(binary.BigEndian.Uint64(blk[:8]))
 		} else { // d == 12
-			y1 := uint64(binary.BigEndian.Uint32(blk[:4]))
-			y0 := binary.BigEndian.Uint64(blk[4:12])
-			_, r1 := divrem2(y1>>(64-s), y1<<s|y0>>(64-s), dn, v)
-			_, rem = divrem2(r1, y0<<s, dn, v)
+			rem = m.barrett128(uint64(binary.BigEndian.Uint32(blk[:4])), binary.BigEndian.Uint64(blk[4:12]))
 		}
-		rem >>= s
 		if decrypt {
 			numA, numB = subMod64(numB, rem, m.m.lo), numA
 		} else {
@@ -244,12 +248,6 @@ func (f *FF1) rounds128(blk *[16]byte, x0, numA, numB u128, mu, mv *modulus, b, 
 		}
 	}
 	return numA, numB
-}
-
-func reverse(s []uint16) {
-	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
-		s[i], s[j] = s[j], s[i]
-	}
 }
 
 // makePrefix computes, for inputs of n characters whose NUM(B) takes b bytes

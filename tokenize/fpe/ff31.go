@@ -4,6 +4,7 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 	"unsafe"
@@ -132,11 +133,21 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 	if n > f.maxLen {
 		return "", errTooLong(utf8.RuneCountInString(x), f.maxLen, a)
 	}
-	var nums [maxFastLen]uint16
-	if err := a.parse(x, nums[:n]); err != nil {
-		return "", err
-	}
 	u := (n + 1) / 2
+	var numA, numB u128
+	if a.ascii {
+		var okA, okB bool
+		numA, okA = a.numRevASCII(x[:u])
+		numB, okB = a.numRevASCII(x[u:])
+		if !okA || !okB {
+			return "", errNotInAlphabet(x, a)
+		}
+	} else {
+		var err error
+		if numA, numB, err = a.parseHalves(x, n, u, true); err != nil {
+			return "", err
+		}
+	}
 	mu, mv := &a.pow[u], &a.pow[n-u]
 
 	// One allocation: the result, then a 16-byte AES block buffer that is
@@ -144,13 +155,61 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 	out := make([]byte, n*a.maxCharLen+16)
 	blk := (*[16]byte)(out[len(out)-16:])
 
-	numA, numB := a.numRev(nums[:u]), a.numRev(nums[u:n])
+	if mu.barrett {
+		// Both halves at most 2^63: the common case, in single words.
+		numA.lo, numB.lo = f.rounds64(blk, tl, tr, numA.lo, numB.lo, mu, mv, decrypt)
+	} else {
+		numA, numB = f.rounds128(blk, tl, tr, numA, numB, mu, mv, decrypt)
+	}
+	clear(blk[:])
+
+	if a.ascii {
+		a.putRevASCII(numA, out[:u])
+		a.putRevASCII(numB, out[u:n])
+		return unsafe.String(&out[0], n), nil
+	}
+	k := a.formatHalves(out, numA, numB, n, u, true)
+	return unsafe.String(&out[0], k), nil
+}
+
+// rounds64 runs the eight Feistel rounds when radix^u ≤ 2^63.
+func (f *FF31) rounds64(blk *[16]byte, tl, tr uint32, numA, numB uint64, mu, mv *modulus, decrypt bool) (uint64, uint64) {
 	for r := range 8 {
-		i := r
-		in := numB
+		i, in := r, numB
 		if decrypt {
-			i = 7 - r
-			in = numA
+			i, in = 7-r, numA
+		}
+		m, w := mu, tr
+		if i&1 == 1 {
+			m, w = mv, tl
+		}
+		binary.LittleEndian.PutUint64(blk[:8], in)
+		binary.LittleEndian.PutUint64(blk[8:], uint64(w^uint32(i))<<32)
+		f.block.Encrypt(blk[:], blk[:])
+		// rem = y mod m by Barrett reduction (modulus.barrett128, inlined).
+		yh, yl := binary.LittleEndian.Uint64(blk[8:]), binary.LittleEndian.Uint64(blk[:8])
+		muHi, muLo, mm := m.muHi, m.muLo, m.m.lo
+		h1, l1 := bits.Mul64(yh, muLo)
+		h2, l2 := bits.Mul64(yl, muHi)
+		h3, _ := bits.Mul64(yl, muLo)
+		mid, c1 := bits.Add64(l1, l2, 0)
+		_, c2 := bits.Add64(mid, h3, 0)
+		rem := condSub64(yl-(yh*muHi+h1+h2+c1+c2)*mm, mm)
+		if decrypt {
+			numA, numB = subMod64(numB, rem, m.m.lo), numA
+		} else {
+			numA, numB = numB, addMod64(numA, rem, m.m.lo)
+		}
+	}
+	return numA, numB
+}
+
+// rounds128 runs the eight Feistel rounds when radix^u ≤ 2^96.
+func (f *FF31) rounds128(blk *[16]byte, tl, tr uint32, numA, numB u128, mu, mv *modulus, decrypt bool) (u128, u128) {
+	for r := range 8 {
+		i, in := r, numB
+		if decrypt {
+			i, in = 7-r, numA
 		}
 		m, w := mu, tr
 		if i&1 == 1 {
@@ -166,10 +225,5 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 			numA, numB = numB, m.addMod(numA, m.reduce(y))
 		}
 	}
-	clear(blk[:])
-
-	a.digits(numA, nums[:u])
-	a.digits(numB, nums[u:n])
-	k := a.encode(out, nums[:n])
-	return unsafe.String(&out[0], k), nil
+	return numA, numB
 }
