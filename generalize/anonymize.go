@@ -4,8 +4,8 @@ import (
 	"iter"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -123,6 +123,11 @@ func validateColumns(in []Column, hs map[string]*Hierarchy, strictQI bool) ([]Co
 // seconds).
 func parseNumber(kind Kind, layout, s string) (float64, error) {
 	if kind == Date {
+		if layout == DefaultDateLayout {
+			if v, ok := parseISODate(s); ok {
+				return v, nil
+			}
+		}
 		t, err := time.Parse(layout, s)
 		if err != nil {
 			return 0, errorf(ErrUnparsable, "not a date in the column's layout (length %d)", len(s))
@@ -152,28 +157,105 @@ func rangeSep(kind Kind) string {
 	return "-"
 }
 
-// rankEncode replaces values by their rank among the distinct values and
-// returns the distinct values in order.
-func rankEncode(raw []float64, codes []uint32) []float64 {
-	distinct := slices.Clone(raw)
-	slices.Sort(distinct)
-	distinct = slices.Compact(distinct)
-	distinct = slices.Clip(distinct)
-	if len(distinct) <= 1<<16 {
-		// Small domain: a map is faster than a binary search per row.
-		pos := make(map[float64]uint32, len(distinct))
-		for i, v := range distinct {
-			pos[v] = uint32(i)
+// numericInterner gives each distinct string of a Numeric or Date column a
+// provisional code in order of first appearance, parsing each distinct
+// string once; ranks replaces provisional codes by value ranks.
+type numericInterner struct {
+	kind   Kind
+	layout string
+	ids    map[string]uint32
+	vals   []float64
+	// dense maps small keys to provisional code+1, skipping the string map:
+	// non-negative integers below denseLimit for Numeric columns, and
+	// "YYYY-MM-DD" dates for Date columns in the default layout.
+	dense []uint32
+}
+
+const denseLimit = 1 << 20
+
+func (ni *numericInterner) code(s string) (uint32, error) {
+	if key, ok := ni.denseKey(s); ok {
+		if key < len(ni.dense) && ni.dense[key] != 0 {
+			return ni.dense[key] - 1, nil
 		}
-		for i, v := range raw {
-			codes[i] = pos[v]
+		v, err := parseNumber(ni.kind, ni.layout, s)
+		if err != nil {
+			return 0, err
 		}
-		return distinct
+		if key >= len(ni.dense) {
+			newLen := max(key+1, min(2*len(ni.dense), denseLimit))
+			ni.dense = slices.Grow(ni.dense, newLen-len(ni.dense))[:newLen]
+		}
+		id := uint32(len(ni.vals))
+		ni.vals = append(ni.vals, v)
+		ni.dense[key] = id + 1
+		return id, nil
 	}
-	for i, v := range raw {
-		codes[i] = uint32(sort.SearchFloat64s(distinct, v))
+	if id, ok := ni.ids[s]; ok {
+		return id, nil
 	}
-	return distinct
+	v, err := parseNumber(ni.kind, ni.layout, s)
+	if err != nil {
+		return 0, err
+	}
+	id := uint32(len(ni.vals))
+	ni.ids[strings.Clone(s)] = id
+	ni.vals = append(ni.vals, v)
+	return id, nil
+}
+
+// denseKey returns the dense-table key of s, if it has one. Different
+// strings may share a key only when they have the same value.
+func (ni *numericInterner) denseKey(s string) (int, bool) {
+	if ni.kind == Date {
+		if ni.layout != DefaultDateLayout || len(s) != 10 || s[4] != '-' || s[7] != '-' {
+			return 0, false
+		}
+		y, ok1 := digits(s[:4])
+		m, ok2 := digits(s[5:7])
+		d, ok3 := digits(s[8:])
+		if !ok1 || !ok2 || !ok3 || m > 12 || d > 31 {
+			return 0, false
+		}
+		return (y*13+m)*32 + d, true // < 10000*13*32 < 2^23
+	}
+	if len(s) == 0 || len(s) > 7 {
+		return 0, false
+	}
+	v, ok := digits(s)
+	return v, ok && v < denseLimit
+}
+
+func digits(s string) (int, bool) {
+	v := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+// ranks returns, for each provisional code, the rank of its value among the
+// distinct values (equal values, such as "1" and "1.0", share a rank), and
+// the distinct values in order.
+func (ni *numericInterner) ranks() ([]uint32, []float64) {
+	order := make([]uint32, len(ni.vals))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(a, b uint32) int { return cmpFloat(ni.vals[a], ni.vals[b]) })
+	remap := make([]uint32, len(order))
+	var distinct []float64
+	for i, id := range order {
+		if i == 0 || ni.vals[id] != distinct[len(distinct)-1] {
+			distinct = append(distinct, ni.vals[id])
+		}
+		remap[id] = uint32(len(distinct) - 1)
+	}
+	return remap, distinct
 }
 
 // Plan reads the table once (rows in column order, no header), runs Mondrian
@@ -187,8 +269,14 @@ func rankEncode(raw []float64, codes []uint32) []float64 {
 // *ColumnError values wrapping ErrUnparsable or ErrNotInHierarchy.
 func (a *Anonymizer) Plan(rows iter.Seq2[[]string, error]) (*Plan, error) {
 	nq := len(a.qi)
-	raw := make([][]float64, nq)
-	codes := make([][]uint32, nq)
+	interners := make([]*numericInterner, nq)
+	for j, c := range a.qi {
+		if col := &a.cols[c]; col.Kind != Categorical {
+			interners[j] = &numericInterner{kind: col.Kind, layout: col.Layout, ids: make(map[string]uint32)}
+		}
+	}
+	// Row-major codes: categorical leaf codes, numeric provisional codes.
+	var flat []uint32
 	sensIntern := make([]map[string]uint32, len(a.sens))
 	sensCodes := make([][]uint32, len(a.sens))
 	for i := range a.sens {
@@ -199,34 +287,33 @@ func (a *Anonymizer) Plan(rows iter.Seq2[[]string, error]) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n >= math.MaxInt32-1 {
-			return nil, errorf(ErrInvalidConfig, "more than 2^31-2 rows")
+		if n >= math.MaxInt32-1 || uint64(n+1)*uint64(nq) > math.MaxInt32 {
+			return nil, errorf(ErrInvalidConfig, "more than 2^31-1 quasi-identifier values")
 		}
 		if len(row) != len(a.cols) {
 			return nil, errorf(ErrRowMismatch, "row %d has %d fields, want %d", n, len(row), len(a.cols))
 		}
 		for j, c := range a.qi {
-			col := &a.cols[c]
-			if col.Kind == Categorical {
-				code, ok := a.hier[c].leaf(row[c])
-				if !ok {
-					return nil, &ColumnError{Column: col.Name, Row: n, Err: ErrNotInHierarchy}
+			if ni := interners[j]; ni != nil {
+				code, err := ni.code(row[c])
+				if err != nil {
+					return nil, &ColumnError{Column: a.cols[c].Name, Row: n, Err: err}
 				}
-				codes[j] = append(codes[j], code)
+				flat = append(flat, code)
 				continue
 			}
-			v, err := parseNumber(col.Kind, col.Layout, row[c])
-			if err != nil {
-				return nil, &ColumnError{Column: col.Name, Row: n, Err: err}
+			code, ok := a.hier[c].leaf(row[c])
+			if !ok {
+				return nil, &ColumnError{Column: a.cols[c].Name, Row: n, Err: ErrNotInHierarchy}
 			}
-			raw[j] = append(raw[j], v)
+			flat = append(flat, code)
 		}
 		for j, c := range a.sens {
 			m := sensIntern[j]
 			code, ok := m[row[c]]
 			if !ok {
 				code = uint32(len(m))
-				m[row[c]] = code
+				m[strings.Clone(row[c])] = code
 			}
 			sensCodes[j] = append(sensCodes[j], code)
 		}
@@ -240,14 +327,16 @@ func (a *Anonymizer) Plan(rows iter.Seq2[[]string, error]) (*Plan, error) {
 		col := &a.cols[c]
 		mc[j].kind = col.Kind
 		if col.Kind == Categorical {
-			mc[j].codes = codes[j]
 			mc[j].h = a.hier[c]
 			mc[j].cnt = make([]int32, len(mc[j].h.nodes))
 			continue
 		}
-		mc[j].codes = make([]uint32, n)
-		mc[j].values = rankEncode(raw[j], mc[j].codes)
-		raw[j] = nil
+		remap, values := interners[j].ranks()
+		mc[j].values = values
+		interners[j] = nil
+		for i := j; i < len(flat); i += nq {
+			flat[i] = remap[flat[i]]
+		}
 	}
 	sc := make([]scol, len(a.sens))
 	for j, c := range a.sens {
@@ -259,7 +348,7 @@ func (a *Anonymizer) Plan(rows iter.Seq2[[]string, error]) (*Plan, error) {
 		sc[j] = s
 	}
 	budget := int(math.Floor(a.limit * float64(n)))
-	m := newMondrian(mc, sc, n, a.k, a.l, a.t, budget)
+	m := newMondrian(mc, flat, sc, n, a.k, a.l, a.t, budget)
 	if err := m.run(); err != nil {
 		return nil, err
 	}
@@ -271,7 +360,7 @@ func (a *Anonymizer) Plan(rows iter.Seq2[[]string, error]) (*Plan, error) {
 		for i := range sc {
 			sc[i].dist = m.origDist[i]
 		}
-		m = newMondrian(mc, sc, n, a.k, a.l, a.t, 0)
+		m = newMondrian(mc, flat, sc, n, a.k, a.l, a.t, 0)
 		if err := m.run(); err != nil {
 			return nil, err
 		}
@@ -326,4 +415,24 @@ func orderSensitive(col *Column, intern map[string]uint32, codes []uint32) (scol
 	}
 	s.dist = newDistribution(counts, len(codes))
 	return s, nil
+}
+
+// parseISODate reads "YYYY-MM-DD" without time.Parse, for speed. It returns
+// false for anything else, including invalid days, which time.Parse then
+// rejects with its usual rules.
+func parseISODate(s string) (float64, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	y, ok1 := digits(s[:4])
+	mo, ok2 := digits(s[5:7])
+	d, ok3 := digits(s[8:])
+	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) {
+		return 0, false
+	}
+	return float64(time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).Unix()), true
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

@@ -9,7 +9,6 @@ import (
 // ranks into values, categorical values as depth-first leaf codes of h.
 type mcol struct {
 	kind   Kind
-	codes  []uint32
 	values []float64 // numeric/date: distinct values in order
 	h      *Hierarchy
 	cnt    []int32 // categorical: per-node scratch counter
@@ -35,7 +34,11 @@ type group struct {
 // mondrian holds the state of one run. Rows are never moved: partitions are
 // ranges of a permutation idx of row numbers.
 type mondrian struct {
-	cols   []mcol
+	cols []mcol
+	// codes holds the quasi-identifier codes row-major: row r's code in
+	// column j is codes[r*d+j], so one row's codes share a cache line.
+	codes  []uint32
+	d      int
 	sens   []scol
 	n, k   int
 	l      *LDiversity
@@ -61,8 +64,8 @@ type mondrian struct {
 	nsupp      int
 }
 
-func newMondrian(cols []mcol, sens []scol, n, k int, l *LDiversity, t *TCloseness, budget int) *mondrian {
-	m := &mondrian{cols: cols, sens: sens, n: n, k: k, l: l, t: t, budget: budget}
+func newMondrian(cols []mcol, codes []uint32, sens []scol, n, k int, l *LDiversity, t *TCloseness, budget int) *mondrian {
+	m := &mondrian{cols: cols, codes: codes, d: len(cols), sens: sens, n: n, k: k, l: l, t: t, budget: budget}
 	m.idx = make([]int32, n)
 	for i := range m.idx {
 		m.idx[i] = int32(i)
@@ -114,23 +117,28 @@ func (m *mondrian) run() error {
 // column's normalized width (the share of its domain p spans).
 func (m *mondrian) region(p part) {
 	rows := m.idx[p.s:p.e]
+	d := m.d
+	lo, hi := m.lo, m.hi
+	for j := range lo {
+		lo[j], hi[j] = ^uint32(0), 0
+	}
+	for _, r := range rows {
+		rc := m.codes[int(r)*d : int(r)*d+d]
+		for j, v := range rc {
+			lo[j] = min(lo[j], v)
+			hi[j] = max(hi[j], v)
+		}
+	}
 	for j := range m.cols {
 		c := &m.cols[j]
-		lo, hi := ^uint32(0), uint32(0)
-		for _, r := range rows {
-			v := c.codes[r]
-			lo = min(lo, v)
-			hi = max(hi, v)
-		}
-		m.lo[j], m.hi[j] = lo, hi
 		switch {
-		case lo == hi:
+		case lo[j] == hi[j]:
 			m.width[j] = 0
 		case c.kind == Categorical:
-			n := c.h.nodes[c.h.lca(lo, hi)]
+			n := c.h.nodes[c.h.lca(lo[j], hi[j])]
 			m.width[j] = float64(n.hi-n.lo) / float64(len(c.h.leaves))
 		default:
-			m.width[j] = (c.values[hi] - c.values[lo]) / (c.values[len(c.values)-1] - c.values[0])
+			m.width[j] = (c.values[hi[j]] - c.values[lo[j]]) / (c.values[len(c.values)-1] - c.values[0])
 		}
 		m.order[j] = j
 	}
@@ -168,18 +176,8 @@ func (m *mondrian) split(p part, suppress bool) (parts []part, supp part, done b
 
 func (m *mondrian) splitNumeric(p part, j int, suppress bool) ([]part, part, bool) {
 	rows := m.idx[p.s:p.e]
-	codes := m.cols[j].codes
-	med := m.median(rows, codes, m.lo[j], m.hi[j])
-	le, lt := 0, 0
-	for _, r := range rows {
-		c := codes[r]
-		if c <= med {
-			le++
-			if c < med {
-				lt++
-			}
-		}
-	}
+	codes, d := m.codes[j:], m.d
+	med, le, lt := m.median(rows, j, m.lo[j], m.hi[j])
 	n := len(rows)
 	type cand struct {
 		left int
@@ -204,7 +202,7 @@ func (m *mondrian) splitNumeric(p part, j int, suppress bool) ([]part, part, boo
 		}
 		i := 0
 		for x, r := range rows {
-			if codes[r] <= c.t {
+			if codes[int(r)*d] <= c.t {
 				rows[i], rows[x] = rows[x], rows[i]
 				i++
 			}
@@ -224,8 +222,10 @@ func (m *mondrian) splitNumeric(p part, j int, suppress bool) ([]part, part, boo
 	return nil, part{}, false
 }
 
-// median returns the lower median of the codes of rows, all in [lo, hi].
-func (m *mondrian) median(rows []int32, codes []uint32, lo, hi uint32) uint32 {
+// median returns the lower median of the codes of rows in column j, all in
+// [lo, hi], with the number of codes <= and < it.
+func (m *mondrian) median(rows []int32, j int, lo, hi uint32) (med uint32, le, lt int) {
+	codes, d := m.codes[j:], m.d
 	n := len(rows)
 	target := (n - 1) / 2 // zero-based position in sorted order
 	if span := uint64(hi-lo) + 1; span <= uint64(4*n) {
@@ -234,27 +234,37 @@ func (m *mondrian) median(rows []int32, codes []uint32, lo, hi uint32) uint32 {
 		}
 		bins := m.bins[:span]
 		for _, r := range rows {
-			bins[codes[r]-lo]++
+			bins[codes[int(r)*d]-lo]++
 		}
-		cum, med := 0, hi
+		cum := 0
+		med = hi
 		for i, c := range bins {
-			cum += int(c)
-			if cum > target {
-				med = lo + uint32(i)
+			if cum+int(c) > target {
+				med, lt, le = lo+uint32(i), cum, cum+int(c)
 				break
 			}
+			cum += int(c)
 		}
 		clear(bins)
-		return med
+		return med, le, lt
 	}
 	if cap(m.sel) < n {
 		m.sel = make([]uint32, n)
 	}
 	sel := m.sel[:n]
 	for i, r := range rows {
-		sel[i] = codes[r]
+		sel[i] = codes[int(r)*d]
 	}
-	return selectNth(sel, target)
+	med = selectNth(sel, target)
+	for _, c := range sel {
+		if c <= med {
+			le++
+			if c < med {
+				lt++
+			}
+		}
+	}
+	return med, le, lt
 }
 
 // selectNth returns the element that would be at position k if a were
@@ -305,9 +315,10 @@ func (m *mondrian) splitCategorical(p part, j int, suppress bool) ([]part, part,
 	rows := m.idx[p.s:p.e]
 	node := h.lca(m.lo[j], m.hi[j])
 	anc := h.anc[h.nodes[node].level-1]
+	codes, d := m.codes[j:], m.d
 	groups := m.groups[:0]
 	for _, r := range rows {
-		ch := anc[c.codes[r]]
+		ch := anc[codes[int(r)*d]]
 		if c.cnt[ch] == 0 {
 			groups = append(groups, group{node: ch})
 		}
@@ -324,7 +335,7 @@ func (m *mondrian) splitCategorical(p part, j int, suppress bool) ([]part, part,
 	}
 	pos := make([]int32, len(groups))
 	for _, r := range rows {
-		gi := c.cnt[anc[c.codes[r]]]
+		gi := c.cnt[anc[codes[int(r)*d]]]
 		m.tmp[p.s+groups[gi].start+pos[gi]] = r
 		pos[gi]++
 	}

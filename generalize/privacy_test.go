@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -667,4 +668,36 @@ func TestConcurrentAnonymizeAndCheck(t *testing.T) {
 		assert.Equal(t, want, results[g])
 		assert.Equal(t, wantRep, reports[g])
 	}
+}
+
+func TestNumericInterner(t *testing.T) {
+	ni := &numericInterner{kind: Numeric, ids: map[string]uint32{}}
+	in := []string{"7", "007", "7.0", "10", "-3", "1e1", "1048576", "0"}
+	var codes []uint32
+	for _, s := range in {
+		c, err := ni.code(s)
+		require.NoError(t, err)
+		codes = append(codes, c)
+	}
+	remap, values := ni.ranks()
+	assert.Equal(t, []float64{-3, 0, 7, 10, 1048576}, values)
+	var got []uint32
+	for _, c := range codes {
+		got = append(got, remap[c])
+	}
+	assert.Equal(t, []uint32{2, 2, 2, 3, 0, 3, 4, 1}, got)
+	_, err := ni.code("12a")
+	assert.ErrorIs(t, err, ErrUnparsable)
+
+	di := &numericInterner{kind: Date, layout: DefaultDateLayout, ids: map[string]uint32{}}
+	for _, s := range []string{"2024-02-30", "2024-13-01", "2024-1-01"} {
+		_, err := di.code(s)
+		assert.ErrorIs(t, err, ErrUnparsable, s)
+	}
+	a, err := di.code("2024-02-29")
+	require.NoError(t, err)
+	b, err := di.code("2024-02-29")
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	assert.Equal(t, float64(time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC).Unix()), di.vals[a])
 }
