@@ -219,34 +219,68 @@ func New(db *sql.DB, cfg Config) (*Table, error) {
 // NULL, in id order (unless [Config.SkipNullTimes]), then the others in
 // (time, id) order. The cursor is "n|<id>" or "t|<time>|<id>".
 func (t *Table) Next(ctx context.Context, cursor string, limit int) (retention.Batch, error) {
-	phase, rest, _ := strings.Cut(cursor, "|")
+	c, err := parseCursor(cursor)
+	if err != nil {
+		return retention.Batch{}, err
+	}
 	switch {
-	case cursor == "" && t.firstNull != "":
+	case c.start && t.firstNull != "":
 		b, err := t.page(ctx, true, t.firstNull, limit)
 		if err != nil || len(b.Records) > 0 {
 			return b, err
 		}
 		return t.page(ctx, false, t.first, limit)
-	case cursor == "":
+	case c.start:
 		return t.page(ctx, false, t.first, limit)
-	case phase == "n" && t.nextNull != "" && rest != "":
-		b, err := t.page(ctx, true, t.nextNull, limit, rest)
+	case c.null && t.nextNull != "":
+		b, err := t.page(ctx, true, t.nextNull, limit, c.id)
 		if err != nil || len(b.Records) > 0 {
 			return b, err
 		}
 		return t.page(ctx, false, t.first, limit)
-	case phase == "t":
+	case c.null:
+		return retention.Batch{}, ErrBadCursor
+	}
+	return t.page(ctx, false, t.next, limit, c.at, c.id)
+}
+
+type cursor struct {
+	start bool // the empty cursor
+	null  bool // in the NULL-time phase
+	at    time.Time
+	id    string
+}
+
+func parseCursor(s string) (cursor, error) {
+	if s == "" {
+		return cursor{start: true}, nil
+	}
+	phase, rest, _ := strings.Cut(s, "|")
+	switch phase {
+	case "n":
+		if rest == "" {
+			return cursor{}, ErrBadCursor
+		}
+		return cursor{null: true, id: rest}, nil
+	case "t":
 		ts, id, ok := strings.Cut(rest, "|")
-		if !ok {
-			return retention.Batch{}, ErrBadCursor
+		if !ok || id == "" {
+			return cursor{}, ErrBadCursor
 		}
 		at, err := time.Parse(time.RFC3339Nano, ts)
 		if err != nil {
-			return retention.Batch{}, ErrBadCursor
+			return cursor{}, ErrBadCursor
 		}
-		return t.page(ctx, false, t.next, limit, at, id)
+		return cursor{at: at, id: id}, nil
 	}
-	return retention.Batch{}, ErrBadCursor
+	return cursor{}, ErrBadCursor
+}
+
+func formatCursor(c cursor) string {
+	if c.null {
+		return "n|" + c.id
+	}
+	return "t|" + c.at.UTC().Format(time.RFC3339Nano) + "|" + c.id
 }
 
 func (t *Table) page(ctx context.Context, nullPhase bool, query string, limit int, args ...any) (retention.Batch, error) {
@@ -285,11 +319,7 @@ func (t *Table) page(ctx context.Context, nullPhase bool, query string, limit in
 		return retention.Batch{}, fmt.Errorf("sqlsource: reading %s: %w", t.cfg.Table, err)
 	}
 	if n := len(b.Records); n > 0 {
-		if nullPhase {
-			b.Next = "n|" + b.Records[n-1].ID
-		} else {
-			b.Next = "t|" + last.UTC().Format(time.RFC3339Nano) + "|" + b.Records[n-1].ID
-		}
+		b.Next = formatCursor(cursor{null: nullPhase, at: last, id: b.Records[n-1].ID})
 	}
 	return b, nil
 }
