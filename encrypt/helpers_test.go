@@ -1,6 +1,8 @@
 package encrypt
 
 import (
+	"github.com/tink-crypto/tink-go/v2/aead"
+	"github.com/tink-crypto/tink-go/v2/tink"
 	"testing"
 
 	"github.com/custos-dev/custos/keys"
@@ -29,4 +31,15 @@ func testPRF(t *testing.T, key []byte) *keys.PRF {
 	p, err := ks.PRF()
 	require.NoError(t, err)
 	return p
+}
+
+// tinkAEAD returns Tink's own keyset AEAD (aead.New) over the keyset the
+// encryptor derives for a field: the floor of the field benchmarks.
+func tinkAEAD(tb testing.TB, root *keys.Keyset, dom string) tink.AEAD {
+	tb.Helper()
+	d, err := root.Derive(keys.AES256GCM, PurposeField, dom)
+	require.NoError(tb, err)
+	a, err := aead.New(d.Handle())
+	require.NoError(tb, err)
+	return a
 }

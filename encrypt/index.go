@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"math"
 	"strconv"
 	"sync"
@@ -181,7 +182,10 @@ type BlindIndex struct {
 	scratch    sync.Pool
 }
 
-type scratch struct{ a, b, sum []byte }
+type scratch struct {
+	h         hash.Hash
+	a, b, sum []byte
+}
 
 // NewBlindIndex returns a blind index computed with p (a PRF derived for
 // this index, e.g. root.DerivePRF("blind-index", "table.field.name")).
@@ -207,7 +211,7 @@ func NewBlindIndex(p *keys.PRF, spec IndexSpec) (*BlindIndex, error) {
 		name: spec.Table + "." + spec.Field + "." + spec.Name, bits: bits, plan: plan,
 		transforms: append([]Transform(nil), spec.Transforms...)}
 	b.scratch.New = func() any {
-		return &scratch{a: make([]byte, 0, 128), b: make([]byte, 0, 128), sum: make([]byte, 0, keys.PRFSize)}
+		return &scratch{h: b.prf.NewHash(), a: make([]byte, 0, 128), b: make([]byte, 0, 128), sum: make([]byte, 0, keys.PRFSize)}
 	}
 	return b, nil
 }
@@ -292,7 +296,9 @@ func (b *BlindIndex) appendFrom(dst []byte, s *scratch, value []byte) ([]byte, e
 	if len(value) == 0 {
 		return nil, fmt.Errorf("%w: %s: nothing left to index after transforms", ErrInvalidInput, b.name)
 	}
-	s.sum = b.prf.Sum(s.sum[:0], value)
+	s.h.Reset()
+	s.h.Write(value)
+	s.sum = s.h.Sum(s.sum[:0])
 	return truncate(dst, s.sum, b.bits), nil
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tink-crypto/tink-go/v2/aead"
 	"github.com/tink-crypto/tink-go/v2/insecuresecretdataaccess"
 	"github.com/tink-crypto/tink-go/v2/prf/hkdfprf"
 	"github.com/tink-crypto/tink-go/v2/prf/hmacprf"
@@ -682,4 +683,42 @@ func TestPRFDerive(t *testing.T) {
 	m2.Write([]byte("x"))
 	assert.Equal(t, m2.Sum(nil), d.Sum(nil, []byte("x")))
 	assert.NotEqual(t, d.Sum(nil, []byte("x")), p.Derive([]byte("label2")).Sum(nil, []byte("x")))
+}
+
+// TestFastAEADInteroperates: the prefix dispatcher and Tink's wrapper read
+// each other's ciphertexts, under rotation and disabling.
+func TestFastAEADInteroperates(t *testing.T) {
+	ks := mustNew(t, AES256GCM)
+	ks, id2, err := ks.Add()
+	require.NoError(t, err)
+	fast, err := ks.AEAD()
+	require.NoError(t, err)
+	_, isFast := fast.(*prefixAEAD)
+	require.True(t, isFast)
+	tinkA, err := aead.New(ks.Handle())
+	require.NoError(t, err)
+	c1, _ := fast.Encrypt([]byte("a"), []byte("ad"))
+	c2, _ := tinkA.Encrypt([]byte("b"), []byte("ad"))
+	p1, err := tinkA.Decrypt(c1, []byte("ad"))
+	require.NoError(t, err)
+	p2, err := fast.Decrypt(c2, []byte("ad"))
+	require.NoError(t, err)
+	assert.Equal(t, "ab", string(p1)+string(p2))
+	ks2, err := ks.Promote(id2)
+	require.NoError(t, err)
+	ks2, err = ks2.Disable(ks.PrimaryID())
+	require.NoError(t, err)
+	fast2, _ := ks2.AEAD()
+	_, err = fast2.Decrypt(c1, []byte("ad"))
+	assert.Error(t, err)
+	c3, _ := fast2.Encrypt([]byte("c"), nil)
+	id, _ := ks2.Key(id2)
+	assert.Equal(t, id.ID, uint32(c3[1])<<24|uint32(c3[2])<<16|uint32(c3[3])<<8|uint32(c3[4]))
+	_, err = fast2.Decrypt([]byte{0, 1, 2}, nil)
+	assert.Error(t, err)
+	x := mustNew(t, XChaCha20Poly1305)
+	xa, err := x.AEAD()
+	require.NoError(t, err)
+	_, isFast = xa.(*prefixAEAD)
+	assert.False(t, isFast, "other key types use Tink's wrapper")
 }

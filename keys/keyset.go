@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tink-crypto/tink-go/v2/aead"
 	"github.com/tink-crypto/tink-go/v2/daead"
 	"github.com/tink-crypto/tink-go/v2/insecuresecretdataaccess"
 	"github.com/tink-crypto/tink-go/v2/keyset"
@@ -166,12 +165,14 @@ func (k *Keyset) index(id uint32) int {
 
 // AEAD returns the keyset's randomized AEAD primitive (templates AES256GCM,
 // XChaCha20Poly1305). Ciphertexts start with the 5-byte Tink prefix naming
-// the key ID; all enabled keys decrypt.
+// the key ID; all enabled keys decrypt. For AES-GCM keysets it dispatches on
+// the prefix to Tink's per-key primitives directly, skipping the keyset
+// wrapper's lookup and monitoring hooks; ciphertexts are identical.
 func (k *Keyset) AEAD() (tink.AEAD, error) {
 	if k.template != AES256GCM && k.template != XChaCha20Poly1305 {
 		return nil, errorf(ErrWrongTemplate, "AEAD needs AES256_GCM or XCHACHA20_POLY1305, keyset is %s", k.template)
 	}
-	a, err := aead.New(k.handle)
+	a, err := newAEAD(k.handle)
 	if err != nil {
 		return nil, fmt.Errorf("keys: AEAD: %w", err)
 	}

@@ -39,6 +39,11 @@ func (p *PRF) Derive(label []byte) *PRF {
 	return newPRF(p.keyID, p.Sum(nil, msg))
 }
 
+// NewHash returns a new HMAC-SHA256 state keyed with the PRF's key, for
+// callers that keep their own per-goroutine or pooled state. The state
+// reveals no key through any method; Reset restarts it.
+func (p *PRF) NewHash() hash.Hash { return p.pool.New().(hash.Hash) }
+
 // KeyID returns the ID of the key the PRF uses.
 func (p *PRF) KeyID() uint32 { return p.keyID }
 
