@@ -1,6 +1,9 @@
 package fpe
 
-import "math/bits"
+import (
+	"math/big"
+	"math/bits"
+)
 
 // This file holds the fixed-width arithmetic of the fast path: numbers below
 // 2^128 held in two words, and reduction modulo radix^k without a hardware
@@ -80,6 +83,9 @@ type modulus struct {
 	// estimate (below 2m) fits one word.
 	barrett          bool
 	mu64, muHi, muLo uint64
+	// For m > 2^64: k = bitlen(m) and (muHi, muLo) = ⌊2^(2k)/m⌋ for the
+	// classic Barrett reduction of y < 2^(2k).
+	k uint
 }
 
 func newModulus(m u128) modulus {
@@ -93,6 +99,16 @@ func newModulus(m u128) modulus {
 	}
 	md.v = reciprocal(md.dn)
 	md.numBytes = (bitLen128(sub128(m, u128{0, 1})) + 7) / 8
+	if m.hi != 0 {
+		// ⌊2^(2k)/m⌋ < 2^(k+1) ≤ 2^98, by long division in words.
+		md.k = uint(bitLen128(m))
+		num := new(big.Int).Lsh(big.NewInt(1), 2*md.k)
+		den := new(big.Int).Lsh(new(big.Int).SetUint64(m.hi), 64)
+		den.Or(den, new(big.Int).SetUint64(m.lo))
+		mu := num.Quo(num, den)
+		md.muLo = mu.Uint64()
+		md.muHi = mu.Rsh(mu, 64).Uint64()
+	}
 	if m.hi == 0 && m.lo >= 2 && m.lo <= 1<<63 {
 		md.barrett = true
 		var r uint64
@@ -149,17 +165,18 @@ func (md *modulus) reduce(y u128) u128 {
 		_, r = divrem2(r, t0, md.dn, md.v)
 		return u128{0, r >> s}
 	}
-	// m ≥ 2^64, so the quotient fits one word. Estimate it from y/2 and the
-	// top word of the normalised m (Hacker's Delight, 9-5): after the
-	// decrement the estimate is the quotient or one less; correct once.
-	q1, _ := divrem2(y.hi>>1, y.hi<<63|y.lo>>1, md.dn, md.v)
-	q := q1 >> (63 - s)
-	if q != 0 {
-		q--
-	}
+	// m > 2^64: Barrett with y1 = ⌊y/2^(k−1)⌋ < 2^64 and
+	// q̂ = ⌊y1·mu/2^(k+1)⌋, which is the quotient or up to two less.
+	y1 := y.hi >> (md.k - 65)
+	h1, _ := bits.Mul64(y1, md.muLo)
+	h2, l2 := bits.Mul64(y1, md.muHi)
+	w1, c := bits.Add64(h1, l2, 0)
+	w2 := h2 + c
+	sh := md.k - 63 // k+1−64, in [2, 34]
+	q := w1>>sh | w2<<(64-sh)
 	ph, pl := bits.Mul64(q, md.m.lo)
 	ph += q * md.m.hi
-	return md.condSub(sub128(y, u128{ph, pl}))
+	return md.condSub(md.condSub(sub128(y, u128{ph, pl})))
 }
 
 // condSub returns c − m if c ≥ m, else c, for c < 2m.

@@ -467,8 +467,15 @@ func TestArithmetic(t *testing.T) {
 			require.Equal(t, (new(big.Int).Sub(want, big.NewInt(1)).BitLen()+7)/8, md.numBytes)
 			for range 50 {
 				y := u128{rng.Uint64(), rng.Uint64()}
-				if rng.IntN(4) == 0 {
+				switch rng.IntN(6) {
+				case 0:
 					y.hi = 0
+				case 1:
+					y = u128{^uint64(0), ^uint64(0)}
+				case 2:
+					y = sub128(md.m, u128{0, 1}) // m − 1
+				case 3:
+					y = md.m
 				}
 				got := md.reduce(y)
 				require.Equal(t, new(big.Int).Mod(toBig(y), want).String(), toBig(got).String(), "radix %d k %d", radix, k)
@@ -477,6 +484,12 @@ func TestArithmetic(t *testing.T) {
 				require.Equal(t, sum.Mod(sum, want).String(), toBig(md.addMod(x, r)).String())
 				diff := new(big.Int).Sub(toBig(x), toBig(r))
 				require.Equal(t, diff.Mod(diff, want).String(), toBig(md.subMod(x, r)).String())
+				if md.barrett {
+					want := new(big.Int).Mod(toBig(y), want).Uint64()
+					require.Equal(t, want, md.barrett128(y.hi, y.lo), "radix %d k %d", radix, k)
+					y64 := new(big.Int).Mod(new(big.Int).SetUint64(y.lo), toBig(md.m)).Uint64()
+					require.Equal(t, y64, md.barrett64(y.lo), "radix %d k %d", radix, k)
+				}
 				if md.m.hi == 0 {
 					require.Equal(t, toBig(md.addMod(x, r)).Uint64(), addMod64(x.lo, r.lo, md.m.lo))
 					require.Equal(t, toBig(md.subMod(x, r)).Uint64(), subMod64(x.lo, r.lo, md.m.lo))
