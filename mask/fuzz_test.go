@@ -99,7 +99,8 @@ func FuzzPartial(f *testing.F) {
 		if strings.ContainsRune(s, '█') || strings.ContainsRune(ignore, '█') {
 			return
 		}
-		maskable := countMaskable(s, ignore)
+		set := newCharSet(ignore)
+		maskable := countMaskable(s, &set)
 		if hidden := strings.Count(got, "█"); hidden < min(maskable, minHidden(maskable, minHide)) {
 			t.Fatalf("%d of %d characters hidden, want at least %d (%q -> %q)", hidden, maskable, minHidden(maskable, minHide), s, got)
 		}

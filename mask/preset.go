@@ -96,9 +96,18 @@ func (r EmailRule) Append(dst []byte, s string) []byte {
 // spaces only inside a quoted local part ("john doe").
 func validLocal(local string) bool {
 	quoted := len(local) >= 2 && local[0] == '"' && local[len(local)-1] == '"'
-	for _, r := range local {
-		if r < ' ' || r == 0x7f || unicode.IsSpace(r) && (r != ' ' || !quoted) {
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if c < ' ' || c == 0x7f || c == ' ' && !quoted {
 			return false
+		}
+		if c >= utf8.RuneSelf {
+			// Not ASCII: the whole address is valid UTF-8 already.
+			r, size := utf8.DecodeRuneInString(local[i:])
+			if unicode.IsSpace(r) || unicode.IsControl(r) {
+				return false
+			}
+			i += size - 1
 		}
 	}
 	return true
@@ -138,7 +147,13 @@ func (r PhoneRule) Mask(s string) string {
 	return string(r.Append(buf[:0], s))
 }
 
-const phoneSeparators = " -./()"
+// Separators the presets copy unchanged. Read only.
+var (
+	phoneSeps = newCharSet(" -./()")
+	panSeps   = newCharSet(" -")
+	ibanSeps  = newCharSet(" -.")
+	idSeps    = newCharSet(" -./")
+)
 
 // Append appends the masked phone number to dst.
 func (r PhoneRule) Append(dst []byte, s string) []byte {
@@ -149,7 +164,7 @@ func (r PhoneRule) Append(dst []byte, s string) []byte {
 	if body[0] == '+' {
 		body = body[1:]
 	}
-	n := countDigits(body, phoneSeparators)
+	n := countDigits(body, &phoneSeps)
 	if n < 3 {
 		return append(dst, failed...)
 	}
@@ -161,19 +176,19 @@ func (r PhoneRule) Append(dst []byte, s string) []byte {
 	if len(body) < len(s) {
 		dst = append(dst, '+')
 	}
-	return appendKeep(dst, body, phoneSeparators, 0, keep, n, DefaultChar)
+	return appendKeep(dst, body, &phoneSeps, 0, keep, n, DefaultChar)
 }
 
 // countDigits returns the number of ASCII digits in s, or -1 when s holds a
 // character that is neither a digit nor in seps.
-func countDigits(s, seps string) int {
+func countDigits(s string, seps *charSet) int {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			n++
-		case strings.IndexByte(seps, c) >= 0:
+		case c < utf8.RuneSelf && seps.hasByte(c):
 		default:
 			return -1
 		}
@@ -221,7 +236,7 @@ func (r PANRule) Append(dst []byte, s string) []byte {
 	if s == "" {
 		return dst
 	}
-	n := countDigits(s, " -")
+	n := countDigits(s, &panSeps)
 	if n < 1 {
 		return append(dst, failed...)
 	}
@@ -230,7 +245,7 @@ func (r PANRule) Append(dst []byte, s string) []byte {
 		bin = 0
 	}
 	first, last := shrinkKept(n, bin, 4, PANMinHidden)
-	return appendKeep(dst, s, " -", first, last, n, DefaultChar)
+	return appendKeep(dst, s, &panSeps, first, last, n, DefaultChar)
 }
 
 // IBANRule masks international bank account numbers (ISO 13616): the
@@ -276,7 +291,7 @@ func (IBANRule) Append(dst []byte, s string) []byte {
 	if n < 15 || n > 34 {
 		return append(dst, failed...)
 	}
-	return appendKeep(dst, s, " -.", 2, 4, n, DefaultChar)
+	return appendKeep(dst, s, &ibanSeps, 2, 4, n, DefaultChar)
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
@@ -315,7 +330,7 @@ func (NationalIDRule) Append(dst []byte, s string) []byte {
 	if n == 0 {
 		return append(dst, failed...)
 	}
-	return appendKeep(dst, s, " -./", 0, min(4, n/2), n, DefaultChar)
+	return appendKeep(dst, s, &idSeps, 0, min(4, n/2), n, DefaultChar)
 }
 
 // NameRule masks a person's name to the initials of its words, each followed
@@ -341,14 +356,19 @@ func (NameRule) Append(dst []byte, s string) []byte {
 	if s == "" {
 		return dst
 	}
-	if !utf8.ValidString(s) {
-		return append(dst, failed...)
-	}
 	start := len(dst)
 	words := 0
 	inWord, found := false, false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return append(dst[:start], failed...)
+			}
+		}
+		i += size
+		if isSpace(r) {
 			if inWord && !found {
 				return append(dst[:start], failed...)
 			}
@@ -362,12 +382,12 @@ func (NameRule) Append(dst []byte, s string) []byte {
 				return append(dst[:start], failed...)
 			}
 		}
-		if !found && unicode.IsLetter(r) {
+		if !found && isLetter(r) {
 			found = true
 			if words > 1 {
 				dst = append(dst, ' ')
 			}
-			dst = utf8.AppendRune(dst, r)
+			dst = append(dst, s[i-size:i]...)
 			dst = append(dst, '.')
 		}
 	}
@@ -375,6 +395,20 @@ func (NameRule) Append(dst []byte, s string) []byte {
 		return append(dst[:start], failed...)
 	}
 	return dst
+}
+
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || r >= '\t' && r <= '\r'
+	}
+	return unicode.IsSpace(r)
+}
+
+func isLetter(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+	}
+	return unicode.IsLetter(r)
 }
 
 // IPRule masks IP addresses by zeroing their host part: an IPv4 address

@@ -3,6 +3,7 @@ package mask
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -14,6 +15,9 @@ const Redacted = "[REDACTED]"
 // failed is what a preset returns for non-empty input it cannot parse. It is
 // fixed, so it reveals neither the input nor its length.
 const failed = "****"
+
+// MaxFixedLength is the largest FixedLength that [Partial.Validate] accepts.
+const MaxFixedLength = 4096
 
 // DefaultChar is the mask character used when none is configured.
 const DefaultChar = '*'
@@ -119,6 +123,8 @@ func (p Partial) Validate() error {
 	switch {
 	case p.KeepFirst < 0 || p.KeepLast < 0 || p.MinHidden < 0 || p.FixedLength < 0:
 		return fmt.Errorf("%w: partial: negative count", ErrInvalidRule)
+	case p.FixedLength > MaxFixedLength:
+		return fmt.Errorf("%w: partial: fixed length %d above %d", ErrInvalidRule, p.FixedLength, MaxFixedLength)
 	case p.Char != 0 && !validMaskChar(p.Char):
 		return fmt.Errorf("%w: partial: mask character U+%04X is not a printable character", ErrInvalidRule, p.Char)
 	case !utf8.ValidString(p.Ignore):
@@ -145,15 +151,16 @@ func (p Partial) Append(dst []byte, s string) []byte {
 	if p.FixedLength > 0 {
 		return appendFixed(dst, s, first, last, p.MinHidden, p.FixedLength, char)
 	}
-	ignore := p.Ignore
+	var set charSet
 	n := 0
-	if ignore == "" {
+	if p.Ignore == "" {
 		n = utf8.RuneCountInString(s)
 	} else {
-		n = countMaskable(s, ignore)
+		set = newCharSet(p.Ignore)
+		n = countMaskable(s, &set)
 	}
 	first, last = shrinkKept(n, first, last, minHidden(n, p.MinHidden))
-	return appendKeep(dst, s, ignore, first, last, n, char)
+	return appendKeep(dst, s, &set, first, last, n, char)
 }
 
 // minHidden returns how many of n characters must stay hidden: min when it
@@ -190,13 +197,45 @@ func maskChar(r rune) rune {
 	return r
 }
 
-// countMaskable counts the characters of s that are not in ignore. Each byte
+// A charSet is a set of characters to copy unchanged: a bitmap for ASCII
+// and the string itself for the others.
+type charSet struct {
+	ascii [2]uint64
+	wide  string // the set's characters, when some are not ASCII
+}
+
+func newCharSet(chars string) charSet {
+	var cs charSet
+	for i := 0; i < len(chars); i++ {
+		if c := chars[i]; c < utf8.RuneSelf {
+			cs.ascii[c>>6] |= 1 << (c & 63)
+		} else {
+			cs.wide = chars
+		}
+	}
+	return cs
+}
+
+func (cs *charSet) hasByte(c byte) bool { return cs.ascii[c>>6&1]&(1<<(c&63)) != 0 }
+
+// hasRune reports whether the valid non-ASCII rune r is in the set.
+func (cs *charSet) hasRune(r rune) bool { return cs.wide != "" && strings.ContainsRune(cs.wide, r) }
+
+// countMaskable counts the characters of s that are not in set. Each byte
 // of invalid UTF-8 counts as one maskable character.
-func countMaskable(s, ignore string) int {
+func countMaskable(s string, set *charSet) int {
 	n := 0
 	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !set.hasByte(c) {
+				n++
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if !isIgnored(r, size, ignore) {
+		if r == utf8.RuneError && size == 1 || !set.hasRune(r) {
 			n++
 		}
 		i += size
@@ -204,40 +243,63 @@ func countMaskable(s, ignore string) int {
 	return n
 }
 
-func isIgnored(r rune, size int, ignore string) bool {
-	if r == utf8.RuneError && size == 1 {
-		return false
-	}
-	if r < utf8.RuneSelf {
-		return strings.IndexByte(ignore, byte(r)) >= 0
-	}
-	return strings.ContainsRune(ignore, r)
-}
-
 // appendKeep appends s with its n maskable characters masked except the
-// first first and last last of them; characters in ignore are copied.
-func appendKeep(dst []byte, s, ignore string, first, last, n int, char rune) []byte {
-	i := 0 // index among maskable characters
+// first first and last last of them; characters in set are copied.
+func appendKeep(dst []byte, s string, set *charSet, first, last, n int, char rune) []byte {
+	if char >= utf8.RuneSelf {
+		return appendKeepWide(dst, s, set, first, last, n, char)
+	}
+	// With an ASCII mask character the output is at most len(s) bytes:
+	// write it in place, without an append per character.
+	start := len(dst)
+	dst = slices.Grow(dst, len(s))
+	out := dst[start : start+len(s)]
+	mc := byte(char)
+	hideTo := n - last
+	w, i := 0, 0 // bytes written, index among maskable characters
 	for j := 0; j < len(s); {
 		c := s[j]
 		if c < utf8.RuneSelf {
 			switch {
-			case ignore != "" && strings.IndexByte(ignore, c) >= 0:
-				dst = append(dst, c)
-			case i < first || i >= n-last:
-				dst = append(dst, c)
+			case set.hasByte(c):
+				out[w] = c
+			case i >= first && i < hideTo:
+				out[w] = mc
 				i++
 			default:
-				dst = appendChar(dst, char)
+				out[w] = c
 				i++
 			}
+			w++
 			j++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[j:])
 		invalid := r == utf8.RuneError && size == 1
 		switch {
-		case !invalid && ignore != "" && strings.ContainsRune(ignore, r):
+		case !invalid && set.hasRune(r):
+			w += copy(out[w:], s[j:j+size])
+		case !invalid && (i < first || i >= hideTo):
+			w += copy(out[w:], s[j:j+size])
+			i++
+		default:
+			out[w] = mc
+			w++
+			i++
+		}
+		j += size
+	}
+	return dst[:start+w]
+}
+
+func appendKeepWide(dst []byte, s string, set *charSet, first, last, n int, char rune) []byte {
+	i := 0 // index among maskable characters
+	for j := 0; j < len(s); {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		invalid := r == utf8.RuneError && size == 1
+		ignored := !invalid && (r < utf8.RuneSelf && set.hasByte(byte(r)) || r >= utf8.RuneSelf && set.hasRune(r))
+		switch {
+		case ignored:
 			dst = append(dst, s[j:j+size]...)
 		case !invalid && (i < first || i >= n-last):
 			dst = append(dst, s[j:j+size]...)

@@ -112,6 +112,8 @@ func TestPartialValidate(t *testing.T) {
 		{"full config", Partial{KeepFirst: 1, KeepLast: 2, Char: '#', Ignore: " -", MinHidden: 3, FixedLength: 8}, true},
 		{"negative first", Partial{KeepFirst: -1}, false},
 		{"negative fixed", Partial{FixedLength: -1}, false},
+		{"huge fixed", Partial{FixedLength: MaxFixedLength + 1}, false},
+		{"max fixed", Partial{FixedLength: MaxFixedLength}, true},
 		{"surrogate char", Partial{Char: 0xD800}, false},
 		{"space char", Partial{Char: ' '}, false},
 		{"invalid ignore", Partial{Ignore: "\xff"}, false},

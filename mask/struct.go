@@ -181,6 +181,9 @@ func (e *FieldError) Error() string {
 	if e.Rule != "" {
 		msg += fmt.Sprintf(" (rule %q)", e.Rule)
 	}
+	if e.Err == nil {
+		return msg + ": cannot be masked"
+	}
 	return msg + ": " + trimPrefix(e.Err.Error())
 }
 

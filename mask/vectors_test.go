@@ -372,7 +372,8 @@ func TestVectorsGoogleDLP(t *testing.T) {
 		require.NoError(t, json.Unmarshal(v.Params, &p))
 		char, _ := utf8.DecodeRuneInString(p.Char)
 		rule := Partial{Char: char, Ignore: strings.Join(p.Ignore, ""), MinHidden: 1}
-		n := countMaskable(in, rule.Ignore)
+		set := newCharSet(rule.Ignore)
+		n := countMaskable(in, &set)
 		// DLP masks Number characters (all but -Number when negative) from
 		// the start, or from the end in reverse order; Partial keeps the rest.
 		keep := n - p.Number
