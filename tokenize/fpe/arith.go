@@ -143,10 +143,13 @@ func (md *modulus) barrett128(yh, yl uint64) uint64 {
 	return d + m&-borrow
 }
 
-// condSub64 returns r − m if r ≥ m, else r.
+// condSub64 returns r − m if r ≥ m, else r (a conditional move, not a
+// branch).
 func condSub64(r, m uint64) uint64 {
-	d, borrow := bits.Sub64(r, m, 0)
-	return d + m&-borrow
+	if r >= m {
+		r -= m
+	}
+	return r
 }
 
 // reduce returns y mod m.
@@ -216,16 +219,20 @@ func (md *modulus) divrem64(x u128) (q, r uint64) {
 	return q, r >> s
 }
 
-// addMod64 returns (a + r) mod m for a, r < m < 2^64.
+// addMod64 returns (a + r) mod m for a, r < m ≤ 2^63 (no overflow).
 func addMod64(a, r, m uint64) uint64 {
-	sum, carry := bits.Add64(a, r, 0)
-	diff, borrow := bits.Sub64(sum, m, 0)
-	keep := borrow &^ carry // sum < m
-	return diff + m&-keep
+	c := a + r
+	if c >= m {
+		c -= m
+	}
+	return c
 }
 
 // subMod64 returns (a − r) mod m for a, r < m < 2^64.
 func subMod64(a, r, m uint64) uint64 {
-	diff, borrow := bits.Sub64(a, r, 0)
-	return diff + m&-borrow
+	d := a - r
+	if a < r {
+		d += m
+	}
+	return d
 }
