@@ -176,6 +176,9 @@ type IndexSpec struct {
 type BlindIndex struct {
 	prf        *keys.PRF
 	name       string
+	table      string
+	field      string
+	shortName  string
 	bits       int
 	plan       Plan
 	transforms []Transform
@@ -208,7 +211,7 @@ func NewBlindIndex(p *keys.PRF, spec IndexSpec) (*BlindIndex, error) {
 		return nil, fmt.Errorf("encrypt: index %s.%s.%s: %w", spec.Table, spec.Field, spec.Name, err)
 	}
 	b := &BlindIndex{prf: p.Derive(indexPrefix("index/v1", spec.Table, spec.Name, []string{spec.Field})),
-		name: spec.Table + "." + spec.Field + "." + spec.Name, bits: bits, plan: plan,
+		name: spec.Table + "." + spec.Field + "." + spec.Name, table: spec.Table, field: spec.Field, shortName: spec.Name, bits: bits, plan: plan,
 		transforms: append([]Transform(nil), spec.Transforms...)}
 	b.scratch.New = func() any {
 		return &scratch{h: b.prf.NewHash(), a: make([]byte, 0, 128), b: make([]byte, 0, 128), sum: make([]byte, 0, keys.PRFSize)}
