@@ -104,3 +104,12 @@ func Example() {
 	// hmac-of-token false <nil>
 	// 1 <nil>
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) vault.Store {
+		s, err := boltstore.Open(filepath.Join(b.TempDir(), "vault.db"))
+		require.NoError(b, err)
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -70,3 +70,7 @@ func TestFlaky(t *testing.T) {
 	// 20% of 10,000: the standard deviation is 40, so ±200 is 5 sigma.
 	assert.InDelta(t, 2000, n-ok, 200)
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) vault.Store { return memstore.New() })
+}

@@ -186,3 +186,11 @@ func Example() {
 	// <nil>
 	// aead-2 true <nil>
 }
+
+func BenchmarkStore(b *testing.B) {
+	p := pool(b, 4)
+	storetest.Benchmark(b, func(b *testing.B) vault.Store {
+		s, _ := newStore(b, p)
+		return s
+	})
+}

@@ -189,3 +189,12 @@ func Example() {
 	// 1 <nil>
 	// 0 <nil>
 }
+
+func BenchmarkStore(b *testing.B) {
+	c := client(b)
+	storetest.Benchmark(b, func(b *testing.B) vault.Store {
+		s, err := redisstore.New(c, newPrefix(b, c))
+		require.NoError(b, err)
+		return s
+	})
+}

@@ -12,8 +12,10 @@ import "github.com/redis/go-redis/v9"
 const luaLib = `
 local p = ARGV[1]
 local xkey = KEYS[1]
+local hexdigits = {}
+for i = 0, 255 do hexdigits[string.char(i)] = string.format('%02x', i) end
 local function hex(s)
-  return (string.gsub(s, '.', function(c) return string.format('%02x', string.byte(c)) end))
+  return (string.gsub(s, '.', hexdigits))
 end
 local function header(blob)
   local flags = string.byte(blob, 2)
