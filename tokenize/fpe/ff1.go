@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -31,6 +32,21 @@ type FF1 struct {
 	// XORed with the constant bytes of Q's last block: what is left to add
 	// per round is the round number and NUM(B).
 	prefix []u128
+	// pcache[n] holds CIPH(P) for fast-path length n and up to pSlots
+	// tweak lengths, filled on first use (P depends only on the radix, n
+	// and the tweak length), so that EncryptWithTweak need not recompute
+	// it. Slots are filled in order with compare-and-swap and never change
+	// afterwards.
+	pcache [][pSlots]atomic.Pointer[cachedP]
+}
+
+// pSlots is the number of tweak lengths per input length whose CIPH(P) is
+// cached.
+const pSlots = 4
+
+type cachedP struct {
+	tweakLen int
+	block    [16]byte
 }
 
 // NewFF1 returns an FF1 cipher with a raw AES-128, AES-192 or AES-256 key
@@ -57,6 +73,7 @@ func NewFF1(key, tweak []byte, alphabet string) (*FF1, error) {
 	f := &FF1{block: block, alpha: alpha, tweak: bytes.Clone(tweak)}
 	fastMax := 2 * alpha.maxHalf()
 	f.prefix = make([]u128, fastMax+1)
+	f.pcache = make([][pSlots]atomic.Pointer[cachedP], fastMax+1)
 	scratch := new([16]byte)
 	for n := alpha.minLen; n <= fastMax; n++ {
 		f.prefix[n] = f.makePrefix(scratch, n, alpha.pow[n-n/2].numBytes, f.tweak)
@@ -79,7 +96,8 @@ func (f *FF1) MinLength() int { return f.alpha.minLen }
 
 // MaxLength returns the longest input accepted: 2^32−1 characters (less on
 // 32-bit platforms). Inputs longer than 2·⌊log_radix(2^96)⌋ characters (56
-// decimal digits) take a slower math/big path.
+// decimal digits) take a math/big path whose cost grows with the square of
+// the length; callers that take untrusted input should bound its length.
 func (f *FF1) MaxLength() int { return int(min(maxFF1Len, math.MaxInt)) }
 
 // Encrypt returns the FF1 encryption of x under the default tweak. The result
@@ -95,8 +113,11 @@ func (f *FF1) Decrypt(x string) (string, error) {
 }
 
 // EncryptWithTweak is Encrypt with tweak (at most MaxFF1TweakSize bytes) in
-// place of the default tweak. It costs one or more AES blocks more per call
-// than Encrypt, whose tweak-dependent blocks are computed at construction.
+// place of the default tweak. Encrypt has the tweak's CBC-MAC blocks
+// computed at construction; here a tweak that fills whole 16-byte blocks
+// ahead of the round data costs one AES block per such block and call. The
+// first CBC-MAC block depends only on the lengths and is cached for up to
+// four tweak lengths per input length.
 func (f *FF1) EncryptWithTweak(x string, tweak []byte) (string, error) {
 	if len(tweak) > MaxFF1TweakSize {
 		return "", errTweakTooLong(len(tweak))
@@ -255,7 +276,7 @@ func (f *FF1) rounds128(blk *[16]byte, x0, numA, numB u128, mu, mv *modulus, b, 
 // Q, XORed with the constant part of Q's last block.
 func (f *FF1) makePrefix(s *[16]byte, n, b int, tweak []byte) u128 {
 	t := len(tweak)
-	f.encryptP(s, n, t)
+	f.cipherP(s, n, t)
 	qlen := t + 1 + b
 	qlen += (16 - qlen%16) % 16
 	for off := 0; ; off += 16 {
@@ -268,6 +289,36 @@ func (f *FF1) makePrefix(s *[16]byte, n, b int, tweak []byte) u128 {
 		f.block.Encrypt(s[:], s[:])
 	}
 	return u128{binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:])}
+}
+
+// cipherP sets s to CIPH(P) for n < len(f.pcache), from the cache when it
+// holds the tweak length t, else by encryptP (then caching it if a slot is
+// free).
+func (f *FF1) cipherP(s *[16]byte, n, t int) {
+	slots := &f.pcache[n]
+	for i := range slots {
+		e := slots[i].Load()
+		if e == nil {
+			break
+		}
+		if e.tweakLen == t {
+			*s = e.block
+			return
+		}
+	}
+	f.encryptP(s, n, t)
+	if slots[pSlots-1].Load() != nil {
+		return // full: no allocation
+	}
+	e := &cachedP{tweakLen: t, block: *s}
+	for i := range slots {
+		if slots[i].CompareAndSwap(nil, e) {
+			return
+		}
+		if slots[i].Load().tweakLen == t {
+			return // another goroutine cached it
+		}
+	}
 }
 
 // encryptP sets s to CIPH(P), the first CBC-MAC block of FF1 step 5.

@@ -426,6 +426,48 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
+// TestPCache checks the CIPH(P) cache behind EncryptWithTweak: results for
+// many tweak lengths (more than the cache holds) agree with the math/big
+// path, from many goroutines at once, and steady-state calls allocate only
+// the result.
+func TestPCache(t *testing.T) {
+	f, err := NewFF1(testKey, nil, Digits)
+	require.NoError(t, err)
+	const x = "4111111111111111"
+	var want []string
+	for tl := range 2 * pSlots {
+		w, err := f.cryptBig(x, len(x), bytes.Repeat([]byte{byte(tl)}, tl), false)
+		require.NoError(t, err)
+		want = append(want, w)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for k := range 200 {
+				tl := (k + g) % (2 * pSlots)
+				got, err := f.EncryptWithTweak(x, bytes.Repeat([]byte{byte(tl)}, tl))
+				if err != nil || got != want[tl] {
+					t.Errorf("goroutine %d tweak length %d: %q, %v", g, tl, got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	filled := 0
+	for i := range f.pcache[len(x)] {
+		if f.pcache[len(x)][i].Load() != nil {
+			filled++
+		}
+	}
+	assert.Equal(t, pSlots, filled)
+	for _, tl := range []int{0, 2*pSlots - 1} {
+		tweak := bytes.Repeat([]byte{byte(tl)}, tl)
+		allocs := testing.AllocsPerRun(50, func() { _, _ = f.EncryptWithTweak(x, tweak) })
+		assert.LessOrEqual(t, allocs, 1.0, "tweak length %d", tl)
+	}
+}
+
 func TestAllocations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts")
