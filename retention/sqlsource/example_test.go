@@ -64,3 +64,17 @@ func Example_sweep() {
 	rep, err := s.Sweep(ctx)
 	fmt.Println(rep.Done, err)
 }
+
+func ExampleNewCheckpoints() {
+	db, err := sql.Open("pgx", "postgres://localhost/app") // connects lazily
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	// At start-up: sqlsource.MigrateCheckpoints(ctx, db, "retention_checkpoints").
+	cps, err := sqlsource.NewCheckpoints(db, "retention_checkpoints")
+	fmt.Println(cps != nil, err)
+	// Pass it to retention.NewSweeper with retention.WithCheckpoints(cps).
+	// Output:
+	// true <nil>
+}

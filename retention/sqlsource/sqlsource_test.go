@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"sync"
@@ -449,4 +450,92 @@ func TestTableConcurrent(t *testing.T) {
 	}
 	assert.Equal(t, nHeld, left, "only held rows remain")
 	assert.Len(t, skipped, nHeld)
+}
+
+// crashingHandler applies the first half of the records of its failAt-th
+// call and then fails, like a process killed mid-batch.
+type crashingHandler struct {
+	h      retention.Handler
+	calls  int
+	failAt int
+}
+
+var errKilled = errors.New("killed")
+
+func (c *crashingHandler) Dispose(ctx context.Context, a retention.Action, recs []retention.Record, out []retention.Outcome) error {
+	c.calls++
+	if c.calls == c.failAt {
+		half := len(recs) / 2
+		if err := c.h.Dispose(ctx, a, recs[:half], out[:half]); err != nil {
+			return err
+		}
+		return errKilled
+	}
+	return c.h.Dispose(ctx, a, recs, out)
+}
+
+// TestSweepKilledAndRestarted: on PostgreSQL with checkpoints in a table, a
+// sweep killed after a random number of batches and started again (as a
+// new sweeper) leaves the table as an uninterrupted sweep does.
+func TestSweepKilledAndRestarted(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	pol := testPolicies(t)
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	rng := mrand.New(mrand.NewPCG(3, 3))
+	cats := []string{"logs", "orders", "profiles", "tickets", "legacy"}
+	lo := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	rows := make([]row, 3000)
+	for i := range rows {
+		c := time.UnixMicro(lo + rng.Int64N(12*365*86400*1e6)).UTC()
+		rows[i] = row{id: int64(i + 1), category: cats[rng.IntN(len(cats))], created: &c, hold: rng.IntN(20) == 0}
+	}
+	cpTable := uniqueName(t, "checkpoints")
+	require.NoError(t, sqlsource.MigrateCheckpoints(ctx, db, cpTable))
+	require.NoError(t, sqlsource.MigrateCheckpoints(ctx, db, cpTable))
+	t.Cleanup(func() { exec(t, db, `DROP TABLE IF EXISTS `+cpTable) })
+
+	snapshot := func(table string) []string {
+		rs, err := db.Query(`SELECT id::text || ':' || coalesce(email, '-') || ':' || (anonymized_at IS NOT NULL)::text FROM ` + table + ` ORDER BY id`)
+		require.NoError(t, err)
+		defer rs.Close()
+		var out []string
+		for rs.Next() {
+			var s string
+			require.NoError(t, rs.Scan(&s))
+			out = append(out, s)
+		}
+		return out
+	}
+	run := func(failAt int) []string {
+		table, holds := makeTable(t, db, "kill")
+		insertRows(t, db, table, rows)
+		src, err := sqlsource.New(db, tableConfig(table, holds))
+		require.NoError(t, err)
+		cps, err := sqlsource.NewCheckpoints(db, cpTable)
+		require.NoError(t, err)
+		mk := func(h retention.Handler) *retention.Sweeper {
+			s, err := retention.NewSweeper(pol, src, &countSink{}, retention.SweepConfig{BatchSize: 100, Name: table},
+				retention.WithHandler(retention.Delete, h), retention.WithHandler(retention.Anonymize, h),
+				retention.WithCheckpoints(cps), retention.WithClock(func() time.Time { return now }))
+			require.NoError(t, err)
+			return s
+		}
+		if failAt > 0 {
+			_, err := mk(&crashingHandler{h: src, failAt: failAt}).Sweep(ctx)
+			require.ErrorIs(t, err, errKilled)
+		}
+		rep, err := mk(src).Sweep(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, failAt > 2, rep.Resumed, "resumed from the checkpoint") // the first batches hold two actions
+		_, left, err := cps.Load(ctx, table)
+		require.NoError(t, err)
+		assert.False(t, left)
+		return snapshot(table)
+	}
+	want := run(0)
+	for range 3 {
+		failAt := 3 + rng.IntN(40)
+		assert.Equal(t, want, run(failAt), "killed at handler call %d", failAt)
+	}
 }
