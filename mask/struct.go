@@ -35,6 +35,7 @@ const TagName = "mask"
 type Masker struct {
 	rules map[string]Rule
 	plans sync.Map // planKey -> *planResult
+	top   sync.Map // reflect.Type -> *planResult, for struct and *struct
 }
 
 // NewMasker returns a Masker that resolves tag names through a snapshot of
@@ -76,9 +77,27 @@ func StructWith[T any](m *Masker, v T) (T, error) {
 	if !p.needs {
 		return v, nil
 	}
+	if p.flat != nil {
+		// Every masked string lies inside v itself: write them in place
+		// through their offsets, with no reflection and no copy of v on
+		// the heap. The offsets come from reflect when the plan was built.
+		base := unsafe.Pointer(&v)
+		for _, f := range p.flat {
+			sp := (*string)(unsafe.Add(base, f.off))
+			*sp = f.rule.Mask(*sp)
+		}
+		return v, nil
+	}
+	return structWalk(m, p, v)
+}
+
+// structWalk masks v by reflection. It is apart from StructWith so that the
+// fast path there keeps v on the stack.
+func structWalk[T any](m *Masker, p *plan, v T) (T, error) {
 	rv := reflect.ValueOf(&v).Elem()
 	w := walker{m: m}
 	if err := w.apply(p, rv); err != nil {
+		var zero T
 		return zero, err
 	}
 	return v, nil
@@ -161,11 +180,17 @@ func typeName(rv reflect.Value) string {
 
 // topPlan returns the plan for a struct or pointer-to-struct type.
 func (m *Masker) topPlan(t reflect.Type) (*plan, error) {
+	if r, ok := m.top.Load(t); ok {
+		res := r.(*planResult)
+		return res.p, res.err
+	}
 	k := t.Kind()
 	if k != reflect.Struct && (k != reflect.Pointer || t.Elem().Kind() != reflect.Struct) {
 		return nil, fmt.Errorf("%w: %s is not a struct or a pointer to a struct", ErrUnsupported, t)
 	}
-	return m.planFor(t, "")
+	p, err := m.planFor(t, "")
+	m.top.Store(t, &planResult{p: p, err: err})
+	return p, err
 }
 
 // A FieldError reports a struct field that cannot be masked as tagged.
@@ -222,8 +247,54 @@ type plan struct {
 	needs    bool // a value of this type may have something to mask
 	tagged   bool // a value of this type has tagged strings, known statically
 
+	// flat, for a struct whose masked strings all lie inside the struct
+	// value itself (not behind a pointer, slice, map or interface), lists
+	// them by offset. Nil otherwise.
+	flat []flatField
+
 	// checks run once needs and tagged are known.
 	hidden []fieldPlan // fields that cannot be written: must not be tagged
+}
+
+type flatField struct {
+	off  uintptr
+	rule Rule
+}
+
+// maxFlatFields bounds the offsets a flat plan lists (arrays multiply them).
+const maxFlatFields = 64
+
+// flatten appends the offsets of the masked strings of a value planned by p
+// at offset base, or reports false when some lie outside the value.
+func flatten(p *plan, base uintptr, out []flatField) ([]flatField, bool) {
+	switch p.op {
+	case opString:
+		if len(out) >= maxFlatFields {
+			return nil, false
+		}
+		return append(out, flatField{off: base, rule: p.rule}), true
+	case opStruct:
+		for _, f := range p.fields {
+			var ok bool
+			if out, ok = flatten(f.p, base+p.typ.Field(f.index).Offset, out); !ok {
+				return nil, false
+			}
+		}
+		return out, true
+	case opArray:
+		if !p.elem.needs {
+			return out, true
+		}
+		size := p.typ.Elem().Size()
+		for i := range p.typ.Len() {
+			var ok bool
+			if out, ok = flatten(p.elem, base+uintptr(i)*size, out); !ok {
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 type fieldPlan struct {
@@ -264,6 +335,10 @@ func (m *Masker) planFor(t reflect.Type, ruleName string) (*plan, error) {
 	}
 	if err != nil {
 		p = nil
+	} else if p.op == opStruct && p.needs {
+		if flat, ok := flatten(p, 0, nil); ok {
+			p.flat = flat
+		}
 	}
 	r, _ := m.plans.LoadOrStore(key, &planResult{p: p, err: err})
 	res := r.(*planResult)
