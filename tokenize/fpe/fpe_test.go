@@ -2,6 +2,7 @@ package fpe
 
 import (
 	"bytes"
+	"crypto/cipher"
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -707,5 +708,56 @@ func TestRandomKeysRoundTrip(t *testing.T) {
 		pt, err := f.Decrypt(ct)
 		require.NoError(t, err)
 		assert.Equal(t, "SomeCustomerID42", pt)
+	}
+}
+
+// countingBlock counts block encryptions.
+type countingBlock struct {
+	cipher.Block
+	n int
+}
+
+func (c *countingBlock) Encrypt(dst, src []byte) {
+	c.n++
+	c.Block.Encrypt(dst, src)
+}
+
+// TestAESCallCount pins the AES work per call, the floor of the
+// performance targets: 10 blocks for FF1 and 8 for FF3-1 on short inputs.
+func TestAESCallCount(t *testing.T) {
+	ff1, err := NewFF1(testKey, []byte("default tweak"), Digits)
+	require.NoError(t, err)
+	ff31, err := NewFF31(testKey, make([]byte, 7), Digits)
+	require.NoError(t, err)
+	cb1 := &countingBlock{Block: ff1.block}
+	ff1.block = cb1
+	cb3 := &countingBlock{Block: ff31.block}
+	ff31.block = cb3
+	tests := []struct {
+		name string
+		fn   func() (string, error)
+		cb   *countingBlock
+		want int
+	}{
+		{"FF1 decimal16 encrypt", func() (string, error) { return ff1.Encrypt("4111111111111111") }, cb1, 10},
+		{"FF1 decimal9 decrypt", func() (string, error) { return ff1.Decrypt("123456789") }, cb1, 10},
+		// Tweak of 10 bytes: T ‖ pad ‖ i ‖ NUM(B) is one block; CIPH(P) cached.
+		{"FF1 per-call 10-byte tweak", func() (string, error) { return ff1.EncryptWithTweak("4111111111111111", []byte("column:pan")) }, cb1, 10},
+		// Tweak of 20 bytes: one whole tweak block ahead of the round data.
+		{"FF1 per-call 20-byte tweak", func() (string, error) {
+			return ff1.EncryptWithTweak("4111111111111111", []byte("a twenty-byte tweak!"))
+		}, cb1, 11},
+		{"FF3-1 decimal16 encrypt", func() (string, error) { return ff31.Encrypt("4111111111111111") }, cb3, 8},
+		{"FF3-1 decimal9 decrypt", func() (string, error) { return ff31.Decrypt("123456789") }, cb3, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.fn() // warm the CIPH(P) cache
+			require.NoError(t, err)
+			tt.cb.n = 0
+			_, err = tt.fn()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, tt.cb.n)
+		})
 	}
 }
