@@ -161,6 +161,18 @@ func FuzzStruct(f *testing.F) {
 		if !reflect.DeepEqual(got, inPlace) {
 			t.Fatalf("InPlace and Struct disagree")
 		}
+		flat := flatStruct{Email: a, Home: address{Street: b}, Codes: [3]string{c, d, a}, contactBase: contactBase{Phone: b}, Named: namedString(c)}
+		fast, err := Struct(flat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := Default().Copy(flat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast != slow.(flatStruct) {
+			t.Fatalf("offset path %+v != reflection path %+v", fast, slow)
+		}
 		if got.Name != Name(a) || got.Cards[0] != PAN(b) || *got.IP != IP(c) || got.Ptr.Email != Email(d) ||
 			got.Many[d].URL != URL(d) || got.Any.([]string)[1] != Credential(c) {
 			t.Fatalf("field not masked with its rule: %+v", got)
