@@ -144,7 +144,9 @@ func NewEraser(k KeyShredder, opts ...Option) (*Eraser, error) {
 	return &Eraser{keys: k, o: o}, nil
 }
 
-// Erase runs one erasure request. When a hold applies it queues the request
+// Erase runs one erasure request. When a hold applies (a subject-wide hold,
+// or a record hold naming the subject: shredding the subject's key would
+// destroy that record too) it queues the request
 // (when a queue is configured), returns a report with status [Queued] and
 // an error wrapping [ErrHeld]. When a step fails it goes on with the others
 // (so that as much as possible is erased), and returns a [Partial] report

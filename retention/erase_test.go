@@ -133,7 +133,8 @@ func TestEraseRefusedUnderHold(t *testing.T) {
 	keys, tokens, index := erasureFixture()
 	holds, queue := &MemoryHolds{}, &MemoryErasureQueue{}
 	require.NoError(t, holds.PutHold(ctx, Hold{ID: "hold-7", Subject: "bob", Reason: "litigation"}))
-	require.NoError(t, holds.PutHold(ctx, Hold{ID: "hold-8", RecordID: "invoice-9"})) // a record hold, not bob's
+	require.NoError(t, holds.PutHold(ctx, Hold{ID: "hold-8", RecordID: "invoice-9"}))                   // a record hold, not bob's
+	require.NoError(t, holds.PutHold(ctx, Hold{ID: "hold-9", RecordID: "invoice-3", Subject: "carol"})) // one of carol's records
 	aud := &recordingAuditor{}
 	e, err := NewEraser(keys, WithSubjectStore("vault tokens", tokens), WithSubjectStore("blind index", index),
 		WithHolds(holds), WithErasureQueue(queue), WithAuditor(aud))
@@ -159,6 +160,14 @@ func TestEraseRefusedUnderHold(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Erased, rep.Status)
 	assert.ErrorIs(t, keys.decrypt("bob"), errKeyDestroyed)
+
+	// A hold on one of carol's records refuses carol's erasure: shredding
+	// her key would destroy the held record too.
+	rep, err = e.Erase(ctx, ErasureRequest{ID: "req-3", Subject: "carol"})
+	assert.ErrorIs(t, err, ErrHeld)
+	assert.Equal(t, []string{"hold-9"}, rep.Holds)
+	assert.NoError(t, keys.decrypt("carol"))
+	assert.Len(t, queue.Pending(), 2)
 }
 
 func TestErasePartial(t *testing.T) {

@@ -268,7 +268,6 @@ func (g *Governor) CheckEarly(ctx context.Context, pol *Policies, r *Record, p P
 	}
 	ev := AuditEvent{Act: ActEarlyDisposal, Actor: p.Actor, Reason: p.Reason, Category: r.Category,
 		Rule: d.Rule, RecordID: r.ID, Subject: r.Subject}
-	ev.Actor = p.Actor
 	switch {
 	case d.Verdict == Held:
 		return d, g.deny(ctx, ev, fmt.Errorf("%w: record %q", ErrHeld, r.ID))
@@ -343,9 +342,10 @@ func (g *Governor) ChangePolicies(ctx context.Context, cur, next *Policies, p Pr
 	return g.authorize(ctx, ev, p, CapChangePolicy, CapBypassGovernance)
 }
 
-// Hold is a legal hold. It applies to one record (RecordID), or to every
-// record of a subject (Subject). It has no expiry: only
-// [Governor.LiftHold] ends it.
+// Hold is a legal hold. With a RecordID it holds that one record (Subject
+// may then name the record's subject, so that the subject's erasure is
+// refused too); with only a Subject it holds every record of the subject.
+// It has no expiry: only [Governor.LiftHold] ends it.
 type Hold struct {
 	ID       string    `json:"id"`
 	Subject  string    `json:"subject,omitempty"`
@@ -364,8 +364,9 @@ type HoldStore interface {
 	// RemoveHold removes the hold with the given ID and returns it, or
 	// returns [ErrHoldNotFound].
 	RemoveHold(ctx context.Context, id string) (Hold, error)
-	// HoldsFor returns the holds that apply to a subject (subject-wide
-	// holds) or to a record (record holds); either argument may be empty.
+	// HoldsFor returns the holds whose Subject is subject (subject-wide
+	// holds, and record holds naming the subject) or whose RecordID is
+	// recordID; either argument may be empty.
 	HoldsFor(ctx context.Context, subject, recordID string) ([]Hold, error)
 }
 
@@ -373,8 +374,8 @@ type HoldStore interface {
 // audited. An empty ID is filled with a random one, PlacedBy and PlacedAt
 // with the actor and the time. It returns the hold as stored.
 func (g *Governor) PlaceHold(ctx context.Context, s HoldStore, h Hold, p Privilege) (Hold, error) {
-	if (h.Subject == "") == (h.RecordID == "") {
-		return Hold{}, fmt.Errorf("%w: a hold names exactly one of a subject or a record", ErrInvalidPolicy)
+	if h.Subject == "" && h.RecordID == "" {
+		return Hold{}, fmt.Errorf("%w: a hold names a subject or a record", ErrInvalidPolicy)
 	}
 	if h.ID == "" {
 		var b [12]byte
@@ -416,8 +417,8 @@ func (g *Governor) LiftHold(ctx context.Context, s HoldStore, id string, p Privi
 type MemoryHolds struct {
 	mu    sync.RWMutex
 	holds map[string]Hold
-	bySub map[string]int // number of holds per subject
-	byRec map[string]int // number of holds per record
+	bySub map[string]int // number of subject-wide holds per subject
+	byRec map[string]int // number of record holds per record
 }
 
 // PutHold stores h.
@@ -431,24 +432,22 @@ func (m *MemoryHolds) PutHold(_ context.Context, h Hold) error {
 		m.dec(old)
 	}
 	m.holds[h.ID] = h
-	if h.Subject != "" {
-		m.bySub[h.Subject]++
-	}
 	if h.RecordID != "" {
 		m.byRec[h.RecordID]++
+	} else if h.Subject != "" {
+		m.bySub[h.Subject]++
 	}
 	return nil
 }
 
 func (m *MemoryHolds) dec(h Hold) {
-	if h.Subject != "" {
-		if m.bySub[h.Subject]--; m.bySub[h.Subject] == 0 {
-			delete(m.bySub, h.Subject)
-		}
-	}
 	if h.RecordID != "" {
 		if m.byRec[h.RecordID]--; m.byRec[h.RecordID] == 0 {
 			delete(m.byRec, h.RecordID)
+		}
+	} else if h.Subject != "" {
+		if m.bySub[h.Subject]--; m.bySub[h.Subject] == 0 {
+			delete(m.bySub, h.Subject)
 		}
 	}
 }
@@ -480,8 +479,9 @@ func (m *MemoryHolds) HoldsFor(_ context.Context, subject, recordID string) ([]H
 	return out, nil
 }
 
-// IsHeld reports whether any hold applies to the subject or the record,
-// without allocating; sources use it to fill [Record.Held].
+// IsHeld reports whether a subject-wide hold on the subject or a record
+// hold on the record applies, without allocating; sources use it to fill
+// [Record.Held].
 func (m *MemoryHolds) IsHeld(subject, recordID string) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

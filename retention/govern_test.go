@@ -285,8 +285,19 @@ func TestHolds(t *testing.T) {
 
 	_, err := g.PlaceHold(ctx, store, Hold{Subject: "alice", Reason: "litigation 42"}, Privilege{Actor: "officer"})
 	assert.ErrorIs(t, err, ErrNotAuthorized)
-	_, err = g.PlaceHold(ctx, store, Hold{Subject: "alice", RecordID: "r1"}, Privilege{Actor: "legal"})
+	_, err = g.PlaceHold(ctx, store, Hold{Reason: "nothing named"}, Privilege{Actor: "legal"})
 	assert.ErrorIs(t, err, ErrInvalidPolicy)
+
+	// A record hold naming its subject holds that record only.
+	rh, err := g.PlaceHold(ctx, store, Hold{Subject: "carol", RecordID: "inv-1", Reason: "tax audit"}, Privilege{Actor: "legal"})
+	require.NoError(t, err)
+	assert.True(t, store.IsHeld("carol", "inv-1"))
+	assert.False(t, store.IsHeld("carol", "inv-2"))
+	hs, err := store.HoldsFor(ctx, "carol", "")
+	require.NoError(t, err)
+	assert.Equal(t, []Hold{rh}, hs, "the subject's holds include record holds naming it")
+	require.NoError(t, g.LiftHold(ctx, store, rh.ID, Privilege{Actor: "legal", Reason: "audit closed"}))
+	assert.False(t, store.IsHeld("carol", "inv-1"))
 
 	h, err := g.PlaceHold(ctx, store, Hold{Subject: "alice", Reason: "litigation 42"}, Privilege{Actor: "legal"})
 	require.NoError(t, err)
@@ -310,7 +321,7 @@ func TestHolds(t *testing.T) {
 		acts = append(acts, fmt.Sprintf("%v:%s:%v", e.Act, e.Actor, e.Allowed))
 	}
 	assert.Equal(t, []string{
-		"place_hold:officer:false", "place_hold:legal:true",
+		"place_hold:officer:false", "place_hold:legal:true", "lift_hold:legal:true", "place_hold:legal:true",
 		"lift_hold:officer:false", "lift_hold:legal:false", "lift_hold:legal:true", "lift_hold:legal:true",
 	}, acts)
 }
