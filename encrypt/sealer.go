@@ -23,7 +23,9 @@ import (
 // are a byte slice (e.g. [Index]), a string (hex) or int64/uint64
 // ([IndexUint64]). The subject field is a string or an integer.
 //
-// Seal and Open change the struct only when every field succeeds. Sealing
+// A nil byte slice stays nil (SQL NULL) through Seal and Open; an empty
+// one is encrypted. Seal and Open change the struct only when every field
+// succeeds. Sealing
 // an already sealed struct encrypts the ciphertexts again: keep sealed and
 // open values in distinct variables.
 //
@@ -232,6 +234,10 @@ func (s *Sealer) Seal(v any) error {
 		var ct []byte
 		var text string
 		if ef.bytes {
+			if fv.IsNil() {
+				strs, bys = append(strs, ""), append(bys, nil)
+				continue
+			}
 			ct, err = ef.f.Encrypt(row, fv.Bytes())
 		} else {
 			text, err = ef.f.EncryptString(row, fv.String())
@@ -299,6 +305,10 @@ func (s *Sealer) Open(ctx context.Context, v any) error {
 	for i, ef := range p.enc {
 		fv := rv.Field(ef.index)
 		if ef.bytes {
+			if fv.IsNil() {
+				vals[i] = []byte(nil)
+				continue
+			}
 			pt, err := ef.f.Decrypt(ctx, row, fv.Bytes())
 			if err != nil {
 				return err
