@@ -217,3 +217,61 @@ func TestEvaluateConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func FuzzConfig(f *testing.F) {
+	f.Add([]byte(policyJSON))
+	f.Add([]byte(`{"policies":[{"category":"a","mode":"governance","period":"1y","trigger":"created","action":"delete"}]}`))
+	f.Add([]byte(`{"policies":[{"category":"a","mode":"compliance","retain_until":"2030-01-01T00:00:00Z","action":"review"}]}`))
+	f.Add([]byte(`{"categories":["a"],"policies":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var cfg Config
+		if err := json.Unmarshal(data, &cfg); err != nil {
+			return
+		}
+		p, err := New(cfg)
+		if err != nil {
+			require.Contains(t, err.Error(), "retention: ")
+			return
+		}
+		// What loads re-encodes and loads to the same policies.
+		out, err := json.Marshal(p.Config())
+		require.NoError(t, err)
+		var again Config
+		require.NoError(t, json.Unmarshal(out, &again))
+		q, err := New(again)
+		require.NoError(t, err)
+		require.Equal(t, len(p.Config().Policies), len(q.Config().Policies))
+		for i, pol := range p.Config().Policies {
+			got := q.Config().Policies[i]
+			require.True(t, pol.RetainUntil.Equal(got.RetainUntil))
+			pol.RetainUntil, got.RetainUntil = time.Time{}, time.Time{}
+			require.Equal(t, pol, got)
+		}
+	})
+}
+
+func FuzzEnumText(f *testing.F) {
+	for _, s := range []string{"delete", "anonymize", "crypto_shred", "created", "event", "governance", "compliance", "unknown", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var a Action
+		if a.UnmarshalText([]byte(s)) == nil {
+			out, err := a.MarshalText()
+			require.NoError(t, err)
+			require.Equal(t, s, string(out))
+		}
+		var tr Trigger
+		if tr.UnmarshalText([]byte(s)) == nil {
+			out, err := tr.MarshalText()
+			require.NoError(t, err)
+			require.Equal(t, s, string(out))
+		}
+		var m Mode
+		if m.UnmarshalText([]byte(s)) == nil {
+			out, err := m.MarshalText()
+			require.NoError(t, err)
+			require.Equal(t, s, string(out))
+		}
+	})
+}
