@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/custos-dev/custos/access"
@@ -104,6 +105,7 @@ type Field struct {
 	prefix   []byte
 	o        options
 	adPool   sync.Pool
+	textPool sync.Pool
 }
 
 // NewField returns a field encrypting with a (a Tink AEAD whose ciphertexts
@@ -121,6 +123,7 @@ func NewField(a tink.AEAD, table, field string, opts ...Option) (*Field, error) 
 	}
 	f := &Field{aead: a, table: table, field: field, resource: table + "." + field, prefix: contextPrefix("field/v1", table, field), o: o}
 	f.adPool.New = func() any { b := make([]byte, 0, len(f.prefix)+64); return &b }
+	f.textPool.New = func() any { b := make([]byte, 0, 256); return &b }
 	return f, nil
 }
 
@@ -193,11 +196,24 @@ func (f *Field) open(row string, ciphertext []byte) ([]byte, error) {
 // EncryptString encrypts a string value and returns the compact text form:
 // unpadded base64url of the ciphertext.
 func (f *Field) EncryptString(row, plaintext string) (string, error) {
-	ct, err := f.Encrypt(row, []byte(plaintext))
+	bp := f.textPool.Get().(*[]byte)
+	b := append((*bp)[:0], plaintext...)
+	ct, err := f.Encrypt(row, b)
 	if err != nil {
+		clear(b)
+		*bp = b[:0]
+		f.textPool.Put(bp)
 		return "", err
 	}
-	return base64.RawURLEncoding.EncodeToString(ct), nil
+	// Encode into the same buffer: the text is longer than the plaintext,
+	// so no plaintext byte stays in the pooled buffer.
+	n := base64.RawURLEncoding.EncodedLen(len(ct))
+	b = slices.Grow(b[:0], n)[:n]
+	base64.RawURLEncoding.Encode(b, ct)
+	text := string(b)
+	*bp = b[:0]
+	f.textPool.Put(bp)
+	return text, nil
 }
 
 // DecryptString decrypts the text form made by EncryptString. It is a

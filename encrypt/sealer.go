@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Sealer seals and opens the tagged fields of structs of one table in one
@@ -37,6 +38,12 @@ type Sealer struct {
 	indexes map[string]*BlindIndex
 	opts    []Option
 	plans   sync.Map // reflect.Type -> *plan
+	last    atomic.Pointer[typedPlan]
+}
+
+type typedPlan struct {
+	t reflect.Type
+	p *plan
 }
 
 // Sealer returns a sealer for table using the encryptor's keys. indexes are
@@ -79,7 +86,11 @@ type idxField struct {
 }
 
 func (s *Sealer) planFor(t reflect.Type) (*plan, error) {
+	if lp := s.last.Load(); lp != nil && lp.t == t {
+		return lp.p, nil
+	}
 	if p, ok := s.plans.Load(t); ok {
+		s.last.Store(&typedPlan{t: t, p: p.(*plan)})
 		return p.(*plan), nil
 	}
 	p := &plan{subject: -1}
