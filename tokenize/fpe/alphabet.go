@@ -381,11 +381,12 @@ func (a *alphabet) numASCII(s string) (u128, bool) {
 		}
 		return u128{0, x}, bad&0x80 == 0
 	}
-	// Split: s = hi ‖ lo with lo of k64 characters.
-	k := len(s) - a.k64
+	// Split into two halves of at most k64 characters (two independent
+	// multiplication chains): s = hi ‖ lo.
+	k := len(s) / 2
 	hi, okHi := a.numASCII(s[:k])
 	lo, okLo := a.numASCII(s[k:])
-	p := a.pow[a.k64].m.lo
+	p := a.pow[len(s)-k].m.lo
 	h, l := bits.Mul64(hi.lo, p)
 	l, c := bits.Add64(l, lo.lo, 0)
 	return u128{h + c, l}, okHi && okLo
@@ -405,7 +406,7 @@ func (a *alphabet) numRevASCII(s string) (u128, bool) {
 		}
 		return u128{0, x}, bad&0x80 == 0
 	}
-	k := a.k64
+	k := len(s) / 2
 	lo, okLo := a.numRevASCII(s[:k])
 	hi, okHi := a.numRevASCII(s[k:])
 	p := a.pow[k].m.lo
@@ -447,13 +448,13 @@ func (a *alphabet) put64(x uint64, dst []byte) {
 			x >>= a.rlog
 		}
 	default:
-		r := uint64(a.radix)
+		r, lemire := uint64(a.radix), a.lemire
 		for i > 0 {
 			var chunk uint64
 			k := min(i, a.k32)
 			x, chunk = a.split32(x, k)
 			for j := i - 1; j >= i-k; j-- {
-				q, _ := bits.Mul64(a.lemire, chunk)
+				q, _ := bits.Mul64(lemire, chunk)
 				dst[j] = chars[chunk-q*r]
 				chunk = q
 			}
@@ -495,13 +496,13 @@ func (a *alphabet) putRev64(x uint64, dst []byte) {
 			x >>= a.rlog
 		}
 	default:
-		r := uint64(a.radix)
+		r, lemire := uint64(a.radix), a.lemire
 		for len(dst) > 0 {
 			var chunk uint64
 			k := min(len(dst), a.k32)
 			x, chunk = a.split32(x, k)
 			for i := range dst[:k] {
-				q, _ := bits.Mul64(a.lemire, chunk)
+				q, _ := bits.Mul64(lemire, chunk)
 				dst[i] = chars[chunk-q*r]
 				chunk = q
 			}

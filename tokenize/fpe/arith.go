@@ -168,18 +168,23 @@ func (md *modulus) reduce(y u128) u128 {
 		_, r = divrem2(r, t0, md.dn, md.v)
 		return u128{0, r >> s}
 	}
-	// m > 2^64: Barrett with y1 = ⌊y/2^(k−1)⌋ < 2^64 and
-	// q̂ = ⌊y1·mu/2^(k+1)⌋, which is the quotient or up to two less.
+	return md.reduceWide(y)
+}
+
+// reduceWide returns y mod m for m > 2^64 by Barrett reduction, with
+// y1 = ⌊y/2^(k−1)⌋ < 2^64 and q̂ = ⌊y1·mu/2^(k+1)⌋, which is the quotient or
+// up to two less (Handbook of Applied Cryptography, 14.42).
+func (md *modulus) reduceWide(y u128) u128 {
 	y1 := y.hi >> (md.k - 65)
 	h1, _ := bits.Mul64(y1, md.muLo)
 	h2, l2 := bits.Mul64(y1, md.muHi)
 	w1, c := bits.Add64(h1, l2, 0)
-	w2 := h2 + c
 	sh := md.k - 63 // k+1−64, in [2, 34]
-	q := w1>>sh | w2<<(64-sh)
+	q := w1>>sh | (h2+c)<<(64-sh)
 	ph, pl := bits.Mul64(q, md.m.lo)
-	ph += q * md.m.hi
-	return md.condSub(md.condSub(sub128(y, u128{ph, pl})))
+	lo, b := bits.Sub64(y.lo, pl, 0)
+	hi, _ := bits.Sub64(y.hi, ph+q*md.m.hi, b)
+	return md.condSub(md.condSub(u128{hi, lo}))
 }
 
 // condSub returns c − m if c ≥ m, else c, for c < 2m.

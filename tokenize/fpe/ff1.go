@@ -76,7 +76,8 @@ func NewFF1(key, tweak []byte, alphabet string) (*FF1, error) {
 	f.pcache = make([][pSlots]atomic.Pointer[cachedP], fastMax+1)
 	scratch := new([16]byte)
 	for n := alpha.minLen; n <= fastMax; n++ {
-		f.prefix[n] = f.makePrefix(scratch, n, alpha.pow[n-n/2].numBytes, f.tweak)
+		f.encryptP(scratch, n, len(f.tweak))
+		f.prefix[n] = f.finishPrefix(scratch, alpha.pow[n-n/2].numBytes, f.tweak)
 	}
 	clear(scratch[:])
 	return f, nil
@@ -262,10 +263,16 @@ func (f *FF1) rounds128(blk *[16]byte, x0, numA, numB u128, mu, mv *modulus, b, 
 		if i&1 == 1 {
 			m = mv
 		}
-		if decrypt {
-			numA, numB = m.subMod(numB, m.reduce(y)), numA
+		var rem u128
+		if m.m.hi != 0 {
+			rem = m.reduceWide(y)
 		} else {
-			numA, numB = numB, m.addMod(numA, m.reduce(y))
+			rem = m.reduce(y)
+		}
+		if decrypt {
+			numA, numB = m.subMod(numB, rem), numA
+		} else {
+			numA, numB = numB, m.condSub(add128(numA, rem))
 		}
 	}
 	return numA, numB
@@ -277,6 +284,12 @@ func (f *FF1) rounds128(blk *[16]byte, x0, numA, numB u128, mu, mv *modulus, b, 
 func (f *FF1) makePrefix(s *[16]byte, n, b int, tweak []byte) u128 {
 	t := len(tweak)
 	f.cipherP(s, n, t)
+	return f.finishPrefix(s, b, tweak)
+}
+
+// finishPrefix continues makePrefix from s = CIPH(P).
+func (f *FF1) finishPrefix(s *[16]byte, b int, tweak []byte) u128 {
+	t := len(tweak)
 	qlen := t + 1 + b
 	qlen += (16 - qlen%16) % 16
 	for off := 0; ; off += 16 {

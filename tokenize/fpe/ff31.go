@@ -219,10 +219,16 @@ func (f *FF31) rounds128(blk *[16]byte, tl, tr uint32, numA, numB u128, mu, mv *
 		binary.LittleEndian.PutUint64(blk[8:], in.hi|uint64(w^uint32(i))<<32)
 		f.block.Encrypt(blk[:], blk[:])
 		y := u128{binary.LittleEndian.Uint64(blk[8:]), binary.LittleEndian.Uint64(blk[:8])}
-		if decrypt {
-			numA, numB = m.subMod(numB, m.reduce(y)), numA
+		var rem u128
+		if m.m.hi != 0 {
+			rem = m.reduceWide(y)
 		} else {
-			numA, numB = numB, m.addMod(numA, m.reduce(y))
+			rem = m.reduce(y)
+		}
+		if decrypt {
+			numA, numB = m.subMod(numB, rem), numA
+		} else {
+			numA, numB = numB, m.condSub(add128(numA, rem))
 		}
 	}
 	return numA, numB
