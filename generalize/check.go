@@ -133,8 +133,10 @@ type Utility struct {
 	// NCP is the normalized certainty penalty, the mean over records and
 	// quasi-identifiers of: (hi-lo)/(domain width) for a numeric or date
 	// range, leaves under the value / all leaves for a generalized
-	// categorical value, 0 for an original value, 1 for "*". The domain of a
-	// numeric column is spanned by the values seen in the table.
+	// categorical value, 0 for an original value, 1 for "*" and for any
+	// label that cannot be read as a range or found in the hierarchy (such
+	// as a bucket label "90+"). The domain of a numeric or date column is
+	// spanned by the ranges seen in the table.
 	NCP       float64
 	ColumnNCP []float64 // per quasi-identifier
 	// Discernibility is Σ |E|² over classes (|E|·N for a class smaller than
