@@ -2,9 +2,12 @@ package fpe_test
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
+	"os"
 
 	"github.com/custos-dev/custos/tokenize/fpe"
 )
@@ -238,4 +241,112 @@ func ExampleFF31_MinLength() {
 	}
 	fmt.Println(f.MinLength(), f.MaxLength())
 	// Output: 4 36
+}
+
+func ExampleFF1_String() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// fmt, log/slog and encoding/json never print the key.
+	fmt.Println(f)
+	fmt.Printf("%#v\n", f)
+	// Output:
+	// fpe.FF1{REDACTED}
+	// fpe.FF1{REDACTED}
+}
+
+func ExampleFF31_String() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	js, err := json.Marshal(map[string]any{"cipher": f})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f, string(js))
+	// Output: fpe.FF31{REDACTED} {"cipher":"fpe.FF31{REDACTED}"}
+}
+
+// redactionDemo prints c through every printing path that redaction covers.
+func redactionDemo(c interface {
+	fmt.Stringer
+	fmt.GoStringer
+	fmt.Formatter
+	slog.LogValuer
+}) {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	logger.Info("configured", "cipher", c)
+}
+
+func ExampleFF1_GoString() {
+	f, _ := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	fmt.Println(f.GoString())
+	// Output: fpe.FF1{REDACTED}
+}
+
+func ExampleFF1_Format() {
+	f, _ := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	fmt.Printf("%+v %x\n", f, f)
+	// Output: fpe.FF1{REDACTED} fpe.FF1{REDACTED}
+}
+
+func ExampleFF1_LogValue() {
+	f, _ := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	redactionDemo(f)
+	// Output: level=INFO msg=configured cipher=fpe.FF1{REDACTED}
+}
+
+func ExampleFF1_MarshalText() {
+	f, _ := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	text, _ := f.MarshalText()
+	fmt.Println(string(text))
+	// Output: fpe.FF1{REDACTED}
+}
+
+func ExampleFF1_MarshalJSON() {
+	f, _ := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	js, _ := json.Marshal(struct{ Cipher *fpe.FF1 }{f})
+	fmt.Println(string(js))
+	// Output: {"Cipher":"fpe.FF1{REDACTED}"}
+}
+
+func ExampleFF31_GoString() {
+	f, _ := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	fmt.Println(f.GoString())
+	// Output: fpe.FF31{REDACTED}
+}
+
+func ExampleFF31_Format() {
+	f, _ := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	fmt.Printf("%#v %d\n", f, f)
+	// Output: fpe.FF31{REDACTED} fpe.FF31{REDACTED}
+}
+
+func ExampleFF31_LogValue() {
+	f, _ := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	redactionDemo(f)
+	// Output: level=INFO msg=configured cipher=fpe.FF31{REDACTED}
+}
+
+func ExampleFF31_MarshalText() {
+	f, _ := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	text, _ := f.MarshalText()
+	fmt.Println(string(text))
+	// Output: fpe.FF31{REDACTED}
+}
+
+func ExampleFF31_MarshalJSON() {
+	f, _ := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, 7), fpe.Digits)
+	js, _ := f.MarshalJSON()
+	fmt.Println(string(js))
+	// Output: "fpe.FF31{REDACTED}"
 }

@@ -20,7 +20,9 @@
 // tokenizers; they do no key management. A format-preserving ciphertext has no
 // room for a key ID, so whoever holds the key must also record which key
 // version encrypted which values. The instance keeps the expanded AES key for
-// its lifetime; Go cannot promise to erase it afterwards.
+// its lifetime; Go cannot promise to erase it afterwards. Printing an FF1 or
+// FF31 through fmt, log/slog, encoding/json or encoding.TextMarshaler gives
+// a fixed placeholder, never key material.
 //
 // # What FPE protects, and what it does not
 //
