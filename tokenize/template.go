@@ -1,0 +1,308 @@
+package tokenize
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/custos-dev/custos/tokenize/fpe"
+)
+
+// A Template describes the values a format-preserving tokenizer accepts and
+// which of their characters it replaces. Characters of Alphabet are
+// tokenized, characters of Separators are layout and stay where they are,
+// and any other character makes the value invalid. The zero Template is not
+// usable: start from one of CardTemplate, SSNTemplate, PhoneTemplate,
+// IBANTemplate or AlphabetTemplate and adjust the copy.
+type Template struct {
+	// Name names the template in error messages, e.g. "card".
+	Name string
+	// Alphabet is the ordered set of characters that are tokenized (see the
+	// alphabets of package fpe, such as fpe.Digits).
+	Alphabet string
+	// Separators are characters kept in place, e.g. " -" for card numbers.
+	// They must not occur in Alphabet.
+	Separators string
+	// MinLength and MaxLength bound the number of Alphabet characters of a
+	// value, counted in characters (not bytes); zero means no bound beyond
+	// the tokenizer's own minimum.
+	MinLength, MaxLength int
+	// KeepFirst and KeepLast are how many Alphabet characters at the start
+	// and the end stay in clear: KeepLast 4 keeps a card's last four digits,
+	// KeepFirst 6 its BIN. What is kept is not protected, and what remains
+	// must still be long enough for FF1 (a million possible values: 6 digits).
+	KeepFirst, KeepLast int
+	// FailLuhn makes every token fail the Luhn check, so that a token can
+	// never be taken for a real card number. It needs Alphabet fpe.Digits,
+	// and then every value must pass the Luhn check (real card numbers do).
+	// One digit of the tokenized part then carries no information: it is
+	// computed from the others, on the way in to make the value pass and on
+	// the way out to make the token fail.
+	FailLuhn bool
+}
+
+// CardTemplate returns the template of payment card numbers (PANs): 12 to 19
+// digits, with spaces or hyphens kept in place. Set KeepLast, KeepFirst or
+// FailLuhn on the copy as needed.
+func CardTemplate() Template {
+	return Template{Name: "card", Alphabet: fpe.Digits, Separators: " -", MinLength: 12, MaxLength: 19}
+}
+
+// SSNTemplate returns the template of US social security numbers: 9 digits,
+// with hyphens or spaces kept in place.
+func SSNTemplate() Template {
+	return Template{Name: "ssn", Alphabet: fpe.Digits, Separators: "- ", MinLength: 9, MaxLength: 9}
+}
+
+// PhoneTemplate returns the template of phone numbers: 7 to 15 digits (E.164
+// allows 15), with "+", spaces, hyphens, dots and parentheses kept in place.
+// Set KeepFirst to keep a country code in clear.
+func PhoneTemplate() Template {
+	return Template{Name: "phone", Alphabet: fpe.Digits, Separators: "+ -.()", MinLength: 7, MaxLength: 15}
+}
+
+// IBANTemplate returns the template of International Bank Account Numbers in
+// their electronic or printed form: 15 to 34 digits and capital letters, with
+// spaces kept in place. The two-letter country code stays in clear
+// (KeepFirst 2); the check digits and the account number are tokenized over
+// digits and capital letters, so a token has the IBAN's length and layout but
+// is not a valid IBAN (its check digits may be letters, and otherwise pass the
+// mod-97 check with probability 1/97 only).
+func IBANTemplate() Template {
+	return Template{Name: "iban", Alphabet: "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", Separators: " ", MinLength: 15, MaxLength: 34, KeepFirst: 2}
+}
+
+// AlphabetTemplate returns a template over any alphabet (see package fpe for
+// the rules), without separators or length bounds.
+func AlphabetTemplate(alphabet string) Template {
+	return Template{Name: "alphabet", Alphabet: alphabet}
+}
+
+const (
+	classInvalid   = -1
+	classSeparator = -2
+)
+
+// layout is a compiled Template.
+type layout struct {
+	t       Template
+	radix   int
+	alpha   []rune
+	ascii   bool         // alphabet and separators are ASCII
+	class   [128]int16   // for ASCII: numeral, classSeparator or classInvalid
+	numeral map[rune]int // for non-ASCII alphabets
+	seps    map[rune]struct{}
+	minEnc  int // shortest tokenized part accepted by FF1 (set by the caller)
+}
+
+func compileTemplate(t Template) (*layout, error) {
+	name := t.Name
+	if name == "" {
+		name = "template"
+	}
+	t.Name = name
+	if !utf8.ValidString(t.Alphabet) || !utf8.ValidString(t.Separators) {
+		return nil, fmt.Errorf("%w: %s: alphabet or separators not valid UTF-8", ErrInvalidConfig, name)
+	}
+	l := &layout{t: t, alpha: []rune(t.Alphabet), ascii: true}
+	l.radix = len(l.alpha)
+	if l.radix < fpe.MinRadix || l.radix > fpe.MaxRadix {
+		return nil, fmt.Errorf("%w: %s: alphabet of %d characters, want %d to %d", ErrInvalidConfig, name, l.radix, fpe.MinRadix, fpe.MaxRadix)
+	}
+	for i := range l.class {
+		l.class[i] = classInvalid
+	}
+	l.numeral = make(map[rune]int, l.radix)
+	l.seps = make(map[rune]struct{})
+	for i, r := range l.alpha {
+		if _, dup := l.numeral[r]; dup {
+			return nil, fmt.Errorf("%w: %s: alphabet repeats a character", ErrInvalidConfig, name)
+		}
+		l.numeral[r] = i
+		if r < utf8.RuneSelf {
+			l.class[r] = int16(i)
+		} else {
+			l.ascii = false
+		}
+	}
+	for _, r := range t.Separators {
+		if _, in := l.numeral[r]; in {
+			return nil, fmt.Errorf("%w: %s: a separator is also in the alphabet", ErrInvalidConfig, name)
+		}
+		l.seps[r] = struct{}{}
+		if r < utf8.RuneSelf {
+			l.class[r] = classSeparator
+		} else {
+			l.ascii = false
+		}
+	}
+	if t.KeepFirst < 0 || t.KeepLast < 0 || t.MinLength < 0 || t.MaxLength < 0 {
+		return nil, fmt.Errorf("%w: %s: negative length or count", ErrInvalidConfig, name)
+	}
+	if t.MaxLength > 0 && t.MinLength > t.MaxLength {
+		return nil, fmt.Errorf("%w: %s: MinLength %d above MaxLength %d", ErrInvalidConfig, name, t.MinLength, t.MaxLength)
+	}
+	if t.FailLuhn && t.Alphabet != fpe.Digits {
+		return nil, fmt.Errorf("%w: %s: FailLuhn needs the alphabet fpe.Digits", ErrInvalidConfig, name)
+	}
+	return l, nil
+}
+
+// changed returns the number of characters a value of n alphabet characters
+// has that the tokenizer replaces (a Luhn digit included).
+func (l *layout) changed(n int) int { return n - l.t.KeepFirst - l.t.KeepLast }
+
+// checkMax reports a configuration error when no value within MaxLength
+// leaves enough characters to tokenize.
+func (l *layout) checkMax(minChanged int) error {
+	if l.t.MaxLength > 0 && l.changed(l.t.MaxLength) < minChanged {
+		return fmt.Errorf("%w: %s: at most %d characters left to tokenize, need %d", ErrInvalidConfig, l.t.Name, max(l.changed(l.t.MaxLength), 0), minChanged)
+	}
+	return nil
+}
+
+// scan checks value against the template and appends its alphabet
+// characters to core (as UTF-8). It returns the extended core, the number of
+// alphabet characters, and whether value holds nothing else.
+func (l *layout) scan(core []byte, value, what string) ([]byte, int, bool, error) {
+	n := 0
+	if l.ascii {
+		for i := 0; i < len(value); i++ {
+			c := value[i]
+			if c >= utf8.RuneSelf || l.class[c] == classInvalid {
+				return core, 0, false, fmt.Errorf("%w: %s: %s has a character outside the template at byte %d", ErrInvalidValue, l.t.Name, what, i)
+			}
+			if l.class[c] >= 0 {
+				core = append(core, c)
+				n++
+			}
+		}
+	} else {
+		for i, r := range value {
+			if _, ok := l.numeral[r]; ok && (r != utf8.RuneError || strings.ContainsRune(l.t.Alphabet, utf8.RuneError)) {
+				core = utf8.AppendRune(core, r)
+				n++
+				continue
+			}
+			if _, ok := l.seps[r]; ok {
+				continue
+			}
+			return core, 0, false, fmt.Errorf("%w: %s: %s has a character outside the template at byte %d", ErrInvalidValue, l.t.Name, what, i)
+		}
+		if !utf8.ValidString(value) {
+			return core, 0, false, fmt.Errorf("%w: %s: %s is not valid UTF-8", ErrInvalidValue, l.t.Name, what)
+		}
+	}
+	if n < l.t.MinLength || l.t.MaxLength > 0 && n > l.t.MaxLength {
+		return core, 0, false, fmt.Errorf("%w: %s: %s has %d characters, want %d to %d", ErrInvalidValue, l.t.Name, what, n, l.t.MinLength, l.t.MaxLength)
+	}
+	if l.changed(n) < l.minEnc {
+		return core, 0, false, fmt.Errorf("%w: %s: %s has %d characters to tokenize, need %d", ErrInvalidValue, l.t.Name, what, max(l.changed(n), 0), l.minEnc)
+	}
+	return core, n, len(core) == len(value), nil
+}
+
+// bounds returns the byte range in core of the characters that are replaced.
+func (l *layout) bounds(core []byte, n int) (int, int) {
+	if l.ascii {
+		return l.t.KeepFirst, n - l.t.KeepLast
+	}
+	a, b := 0, len(core)
+	for i := 0; i < l.t.KeepFirst; i++ {
+		_, s := utf8.DecodeRune(core[a:])
+		a += s
+	}
+	for i := 0; i < l.t.KeepLast; i++ {
+		_, s := utf8.DecodeLastRune(core[:b])
+		b -= s
+	}
+	return a, b
+}
+
+// rebuild returns value with its alphabet characters number KeepFirst to
+// n-KeepLast-1 replaced, in order, by the characters of mid.
+func rebuild[S ~string | ~[]byte](l *layout, value string, n int, mid S) string {
+	var b strings.Builder
+	b.Grow(len(value) + len(mid))
+	lo, hi := l.t.KeepFirst, n-l.t.KeepLast
+	k := 0
+	if l.ascii {
+		for i := 0; i < len(value); i++ {
+			c := value[i]
+			if l.class[c] >= 0 {
+				if k >= lo && k < hi {
+					c = mid[k-lo]
+				}
+				k++
+			}
+			b.WriteByte(c)
+		}
+		return b.String()
+	}
+	rest := string(mid)
+	for _, r := range value {
+		if _, ok := l.numeral[r]; ok {
+			if k >= lo && k < hi {
+				m, s := utf8.DecodeRuneInString(rest)
+				r, rest = m, rest[s:]
+			}
+			k++
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// entropyOK reports whether k random characters give at least
+// fpe.MinDomainSize possible values.
+func (l *layout) entropyOK(k int) bool {
+	return float64(k)*math.Log10(float64(l.radix)) >= 6-1e-9
+}
+
+// Luhn arithmetic on ASCII digits.
+
+var luhnDouble = [10]byte{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
+var luhnHalve = [10]byte{0, 5, 1, 6, 2, 7, 3, 8, 4, 9} // luhnDouble's inverse
+
+// luhnSum returns the Luhn sum mod 10 of the digits of d, where d[i] sits
+// at position n-1-i from the right, skipping index skip.
+func luhnSum(d []byte, skip int) int {
+	n := len(d)
+	s := 0
+	for i, c := range d {
+		if i == skip {
+			continue
+		}
+		v := c - '0'
+		if (n-1-i)&1 == 1 {
+			v = luhnDouble[v]
+		}
+		s += int(v)
+	}
+	return s % 10
+}
+
+// luhnValid reports whether the digits d pass the Luhn check.
+func luhnValid(d []byte) bool { return luhnSum(d, -1) == 0 }
+
+// luhnSet sets d[i] so that the Luhn sum of d is target mod 10.
+func luhnSet(d []byte, i, target int) {
+	rest := luhnSum(d, i)
+	v := byte((target - rest + 10) % 10)
+	if (len(d)-1-i)&1 == 1 {
+		v = luhnHalve[v]
+	}
+	d[i] = '0' + v
+}
+
+// luhnTarget is the nonzero Luhn remainder a token's free digit is set to:
+// it varies with the tokenized digits, so tokens do not all share one
+// remainder, and detokenizing recomputes it.
+func luhnTarget(enc []byte) int {
+	s := 0
+	for _, c := range enc {
+		s += int(c - '0')
+	}
+	return 1 + s%9
+}
