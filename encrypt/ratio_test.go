@@ -98,12 +98,17 @@ func BenchmarkRatio(b *testing.B) {
 			b.ReportMetric(c.target, "target-ratio")
 		})
 	}
-	b.Run("stream-throughput-vs-aes-gcm-1MiB", func(b *testing.B) {
+	// Streaming: one writer over 16 MiB (16 segments of 1 MiB, so the
+	// writer's buffers are reused as in a real backup) against raw
+	// AES-256-GCM sealing the same 16 MiB in 1 MiB chunks into a reused
+	// buffer.
+	b.Run("stream-throughput-vs-aes-gcm-16MiB", func(b *testing.B) {
 		st, err := e.Stream("backups")
 		if err != nil {
 			b.Fatal(err)
 		}
-		data := make([]byte, 1<<20)
+		const size = 16 << 20
+		data := make([]byte, size)
 		blk, _ := aes.NewCipher(key)
 		g, _ := cipher.NewGCM(blk)
 		nonce := make([]byte, 12)
@@ -111,15 +116,21 @@ func BenchmarkRatio(b *testing.B) {
 		var ratio float64
 		var ta, tb time.Duration
 		for b.Loop() {
-			ta, tb, ratio = pairedRatio(8, 2, func() { out = g.Seal(out[:0], nonce, data, nil) }, func() {
+			ta, tb, ratio = pairedRatio(10, 1, func() {
+				for off := 0; off < size; off += 1 << 20 {
+					out = g.Seal(out[:0], nonce, data[off:off+1<<20], nil)
+				}
+			}, func() {
 				w, _ := st.NewWriter(io.Discard, "x")
-				_, _ = w.Write(data)
+				for off := 0; off < size; off += 1 << 20 {
+					_, _ = w.Write(data[off : off+1<<20])
+				}
 				_ = w.Close()
 			})
 		}
 		b.ReportMetric(1/ratio, "throughput-fraction")
-		b.ReportMetric(float64(ta.Microseconds()), "aes-gcm-us/MiB")
-		b.ReportMetric(float64(tb.Microseconds()), "stream-us/MiB")
+		b.ReportMetric(float64(size)/ta.Seconds()/1e6, "aes-gcm-MB/s")
+		b.ReportMetric(float64(size)/tb.Seconds()/1e6, "stream-MB/s")
 		b.ReportMetric(0.70, "target-fraction")
 	})
 	if sealErr != nil {
