@@ -42,6 +42,25 @@ func FuzzPresets(f *testing.F) {
 				t.Fatalf("preset %d: invalid UTF-8 input %q gave %q, want %q", i, s, got, failed)
 			}
 		}
+		// The digit presets keep the layout: same length, each byte either
+		// the input's or the mask character.
+		for i, p := range []func(string) string{Phone, PAN, IBAN, NationalID} {
+			got := p(s)
+			if got == failed || s == "" {
+				continue
+			}
+			if len(got) != len(s) {
+				t.Fatalf("layout preset %d: %q -> %q changes the length", i, s, got)
+			}
+			for j := range len(s) {
+				if got[j] != s[j] && got[j] != '*' {
+					t.Fatalf("layout preset %d: %q -> %q changes byte %d", i, s, got, j)
+				}
+			}
+			if !strings.Contains(got, "*") {
+				t.Fatalf("layout preset %d: %q -> %q hides nothing", i, s, got)
+			}
+		}
 		for _, name := range names {
 			rule, err := r.Lookup(name)
 			if err != nil {

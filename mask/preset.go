@@ -3,9 +3,11 @@ package mask
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Email masks an e-mail address with the defaults of [EmailRule]:
@@ -61,26 +63,28 @@ type EmailRule struct {
 
 // Mask returns the masked address.
 func (r EmailRule) Mask(s string) string {
-	if s == "" {
-		return ""
+	at, shown, ok := emailLayout(s)
+	if !ok {
+		return failOrEmpty(s)
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	if r.HideDomain {
+		var buf [stackBuf]byte
+		return string(r.Append(buf[:0], s))
+	}
+	b := make([]byte, 0, shown+4+len(s)-at-1)
+	b = append(b, s[:shown]...)
+	b = append(b, "***@"...)
+	return bytesToString(append(b, s[at+1:]...))
 }
 
 // Append appends the masked address to dst.
 func (r EmailRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
+	at, shown, ok := emailLayout(s)
+	if !ok {
+		return append(dst, failOrEmpty(s)...)
 	}
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || !utf8.ValidString(s) || !validLocal(s[:at]) || !validDomain(s[at+1:]) {
-		return append(dst, failed...)
-	}
-	local, domain := s[:at], s[at+1:]
-	if r0, size := utf8.DecodeRuneInString(local); size < len(local) && utf8.RuneCountInString(local) >= 3 {
-		dst = utf8.AppendRune(dst, r0)
-	}
+	domain := s[at+1:]
+	dst = append(dst, s[:shown]...)
 	dst = append(dst, "***@"...)
 	if !r.HideDomain {
 		return append(dst, domain...)
@@ -90,6 +94,20 @@ func (r EmailRule) Append(dst []byte, s string) []byte {
 		dst = append(dst, domain[dot:]...)
 	}
 	return dst
+}
+
+// emailLayout validates s and returns the index of its last '@' and the
+// number of bytes of the local part to show.
+func emailLayout(s string) (at, shown int, ok bool) {
+	at = strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || !utf8.ValidString(s) || !validLocal(s[:at]) || !validDomain(s[at+1:]) {
+		return 0, 0, false
+	}
+	local := s[:at]
+	if _, size := utf8.DecodeRuneInString(local); size < len(local) && utf8.RuneCountInString(local) >= 3 {
+		shown = size
+	}
+	return at, shown, true
 }
 
 // validLocal accepts a local part without control characters, and with
@@ -140,43 +158,37 @@ type PhoneRule struct {
 
 // Mask returns the masked phone number.
 func (r PhoneRule) Mask(s string) string {
-	if s == "" {
-		return ""
+	keep, n, ok := r.layout(s)
+	if !ok {
+		return failOrEmpty(s)
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	return bytesToString(appendKeepASCII(make([]byte, 0, len(s)), s, &phoneOut, 0, keep, n))
 }
-
-// Separators the presets copy unchanged. Read only.
-var (
-	phoneSeps = newCharSet(" -./()")
-	panSeps   = newCharSet(" -")
-	ibanSeps  = newCharSet(" -.")
-	idSeps    = newCharSet(" -./")
-)
 
 // Append appends the masked phone number to dst.
 func (r PhoneRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
+	keep, n, ok := r.layout(s)
+	if !ok {
+		return append(dst, failOrEmpty(s)...)
 	}
+	return appendKeepASCII(dst, s, &phoneOut, 0, keep, n)
+}
+
+// layout validates s and returns how many of its n digits to keep.
+func (r PhoneRule) layout(s string) (keep, n int, ok bool) {
 	body := s
-	if body[0] == '+' {
+	if body != "" && body[0] == '+' {
 		body = body[1:]
 	}
-	n := countDigits(body, &phoneSeps)
+	n = countDigits(body, &phoneSeps)
 	if n < 3 {
-		return append(dst, failed...)
+		return 0, 0, false
 	}
-	keep := r.KeepLast
+	keep = r.KeepLast
 	if keep <= 0 {
 		keep = 4
 	}
-	keep = min(keep, n/2)
-	if len(body) < len(s) {
-		dst = append(dst, '+')
-	}
-	return appendKeep(dst, body, &phoneSeps, 0, keep, n, DefaultChar)
+	return min(keep, n/2), n, true
 }
 
 // countDigits returns the number of ASCII digits in s, or -1 when s holds a
@@ -220,11 +232,11 @@ func (r PANRule) Validate() error {
 
 // Mask returns the masked card number.
 func (r PANRule) Mask(s string) string {
-	if s == "" {
-		return ""
+	first, last, n, ok := r.layout(s)
+	if !ok {
+		return failOrEmpty(s)
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	return bytesToString(appendKeepASCII(make([]byte, 0, len(s)), s, &panSeps, first, last, n))
 }
 
 // PANMinHidden is the number of digits [PANRule] always hides.
@@ -233,19 +245,24 @@ const PANMinHidden = 4
 // Append appends the masked card number to dst. An invalid BIN setting shows
 // no BIN.
 func (r PANRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
+	first, last, n, ok := r.layout(s)
+	if !ok {
+		return append(dst, failOrEmpty(s)...)
 	}
-	n := countDigits(s, &panSeps)
+	return appendKeepASCII(dst, s, &panSeps, first, last, n)
+}
+
+func (r PANRule) layout(s string) (first, last, n int, ok bool) {
+	n = countDigits(s, &panSeps)
 	if n < 1 {
-		return append(dst, failed...)
+		return 0, 0, 0, false
 	}
 	bin := r.BIN
 	if bin != 6 && bin != 8 {
 		bin = 0
 	}
-	first, last := shrinkKept(n, bin, 4, PANMinHidden)
-	return appendKeep(dst, s, &panSeps, first, last, n, DefaultChar)
+	first, last = shrinkKept(n, bin, 4, PANMinHidden)
+	return first, last, n, true
 }
 
 // IBANRule masks international bank account numbers (ISO 13616): the
@@ -257,41 +274,44 @@ type IBANRule struct{}
 
 // Mask returns the masked IBAN.
 func (r IBANRule) Mask(s string) string {
-	if s == "" {
-		return ""
+	n, ok := ibanLayout(s)
+	if !ok {
+		return failOrEmpty(s)
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	return bytesToString(appendKeepASCII(make([]byte, 0, len(s)), s, &ibanSeps, 2, 4, n))
 }
 
 // Append appends the masked IBAN to dst.
 func (IBANRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
+	n, ok := ibanLayout(s)
+	if !ok {
+		return append(dst, failOrEmpty(s)...)
 	}
+	return appendKeepASCII(dst, s, &ibanSeps, 2, 4, n)
+}
+
+// ibanLayout checks the shape of an IBAN and counts its letters and digits.
+func ibanLayout(s string) (int, bool) {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case isASCIILetter(c):
-			if n >= 2 && n < 4 {
-				return append(dst, failed...)
+			if n == 2 || n == 3 {
+				return 0, false
 			}
 			n++
 		case c >= '0' && c <= '9':
 			if n < 2 {
-				return append(dst, failed...)
+				return 0, false
 			}
 			n++
 		case c == ' ' || c == '-' || c == '.':
 		default:
-			return append(dst, failed...)
+			return 0, false
 		}
 	}
-	if n < 15 || n > 34 {
-		return append(dst, failed...)
-	}
-	return appendKeep(dst, s, &ibanSeps, 2, 4, n, DefaultChar)
+	return n, n >= 15 && n <= 34
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
@@ -304,18 +324,25 @@ type NationalIDRule struct{}
 
 // Mask returns the masked identifier.
 func (r NationalIDRule) Mask(s string) string {
-	if s == "" {
-		return ""
+	n := idLayout(s)
+	if n < 1 {
+		return failOrEmpty(s)
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	return bytesToString(appendKeepASCII(make([]byte, 0, len(s)), s, &idSeps, 0, min(4, n/2), n))
 }
 
 // Append appends the masked identifier to dst.
 func (NationalIDRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
+	n := idLayout(s)
+	if n < 1 {
+		return append(dst, failOrEmpty(s)...)
 	}
+	return appendKeepASCII(dst, s, &idSeps, 0, min(4, n/2), n)
+}
+
+// idLayout counts the letters and digits of s, or returns -1 when s holds
+// anything but them and the separators.
+func idLayout(s string) int {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -324,13 +351,10 @@ func (NationalIDRule) Append(dst []byte, s string) []byte {
 			n++
 		case c == ' ' || c == '-' || c == '.' || c == '/':
 		default:
-			return append(dst, failed...)
+			return -1
 		}
 	}
-	if n == 0 {
-		return append(dst, failed...)
-	}
-	return appendKeep(dst, s, &idSeps, 0, min(4, n/2), n, DefaultChar)
+	return n
 }
 
 // NameRule masks a person's name to the initials of its words, each followed
@@ -513,18 +537,14 @@ func (r URLRule) Mask(s string) string {
 
 // Append appends the masked URL to dst.
 func (URLRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
-	}
 	if !validURLChars(s) {
-		return append(dst, failed...)
+		return append(dst, failOrEmpty(s)...)
 	}
 	rest := s
 	switch {
-	case strings.HasPrefix(s, "//"):
+	case len(s) >= 2 && s[0] == '/' && s[1] == '/':
 		dst = append(dst, "//"...)
-		rest = s[2:]
-		dst, rest = appendAuthority(dst, rest)
+		dst, rest = appendAuthority(dst, s[2:])
 	case s[0] == '/':
 	default:
 		i := schemeEnd(s)
@@ -532,31 +552,44 @@ func (URLRule) Append(dst []byte, s string) []byte {
 			return append(dst, failed...)
 		}
 		dst = append(dst, s[:i+3]...)
-		rest = s[i+3:]
-		dst, rest = appendAuthority(dst, rest)
+		dst, rest = appendAuthority(dst, s[i+3:])
 	}
-	// Path.
-	end := strings.IndexAny(rest, "?#")
-	if end < 0 {
-		return append(dst, rest...)
+	// Path, up to the query or the fragment.
+	i := 0
+	for i < len(rest) && rest[i] != '?' && rest[i] != '#' {
+		i++
 	}
-	dst = append(dst, rest[:end]...)
-	rest = rest[end:]
-	if rest[0] == '?' {
-		q := rest[1:]
-		frag := strings.IndexByte(q, '#')
-		if frag >= 0 {
-			rest = q[frag:]
-			q = q[:frag]
-		} else {
-			rest = ""
-		}
+	dst = append(dst, rest[:i]...)
+	if i < len(rest) && rest[i] == '?' {
 		dst = append(dst, '?')
-		dst = appendQuery(dst, q)
+		i++
+		part, eq := i, -1 // start of the current part, index of its first '='
+		for ; ; i++ {
+			if i < len(rest) && rest[i] != '&' && rest[i] != ';' && rest[i] != '#' {
+				if rest[i] == '=' && eq < 0 {
+					eq = i
+				}
+				continue
+			}
+			switch {
+			case eq >= 0:
+				dst = append(dst, rest[part:eq+1]...)
+				if eq+1 < i {
+					dst = append(dst, failed...)
+				}
+			case part < i:
+				dst = append(dst, failed...)
+			}
+			if i == len(rest) || rest[i] == '#' {
+				break
+			}
+			dst = append(dst, rest[i])
+			part, eq = i+1, -1
+		}
 	}
-	if rest != "" { // fragment
+	if i < len(rest) { // fragment
 		dst = append(dst, '#')
-		if len(rest) > 1 {
+		if i+1 < len(rest) {
 			dst = append(dst, failed...)
 		}
 	}
@@ -564,12 +597,20 @@ func (URLRule) Append(dst []byte, s string) []byte {
 }
 
 func validURLChars(s string) bool {
+	if s == "" {
+		return false
+	}
+	ascii := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f {
+		c := s[i]
+		if c <= ' ' || c == 0x7f {
 			return false
 		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
 	}
-	return utf8.ValidString(s)
+	return ascii || utf8.ValidString(s)
 }
 
 // schemeEnd returns the index of "://" after a valid scheme, or -1.
@@ -591,12 +632,18 @@ func schemeEnd(s string) int {
 }
 
 func appendAuthority(dst []byte, rest string) ([]byte, string) {
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
+	end, at := 0, -1
+	for ; end < len(rest); end++ {
+		c := rest[end]
+		if c == '/' || c == '?' || c == '#' {
+			break
+		}
+		if c == '@' {
+			at = end
+		}
 	}
 	auth := rest[:end]
-	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+	if at >= 0 {
 		ui := auth[:at]
 		if colon := strings.IndexByte(ui, ':'); colon >= 0 {
 			dst = append(dst, ui[:colon+1]...)
@@ -609,30 +656,6 @@ func appendAuthority(dst []byte, rest string) ([]byte, string) {
 	return dst, rest[end:]
 }
 
-func appendQuery(dst []byte, q string) []byte {
-	for q != "" {
-		end := strings.IndexAny(q, "&;")
-		part := q
-		if end >= 0 {
-			part = q[:end]
-		}
-		if eq := strings.IndexByte(part, '='); eq >= 0 {
-			dst = append(dst, part[:eq+1]...)
-			if eq < len(part)-1 {
-				dst = append(dst, failed...)
-			}
-		} else if part != "" {
-			dst = append(dst, failed...)
-		}
-		if end < 0 {
-			break
-		}
-		dst = append(dst, q[end])
-		q = q[end+1:]
-	}
-	return dst
-}
-
 // CredentialRule masks secrets such as API keys, passwords and JWTs to a
 // short prefix followed by a fixed "****" that hides their length. The prefix
 // is Prefix characters (4 when zero or negative) but never more than a
@@ -643,20 +666,30 @@ type CredentialRule struct {
 
 // Mask returns the masked secret.
 func (r CredentialRule) Mask(s string) string {
-	if s == "" {
-		return ""
+	i, ok := r.prefix(s)
+	if !ok {
+		return failOrEmpty(s)
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	if i == 0 {
+		return failed
+	}
+	return s[:i] + failed
 }
 
 // Append appends the masked secret to dst.
 func (r CredentialRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
+	i, ok := r.prefix(s)
+	if !ok {
+		return append(dst, failOrEmpty(s)...)
 	}
-	if !utf8.ValidString(s) {
-		return append(dst, failed...)
+	dst = append(dst, s[:i]...)
+	return append(dst, failed...)
+}
+
+// prefix returns the length in bytes of the prefix of s to show.
+func (r CredentialRule) prefix(s string) (int, bool) {
+	if s == "" || !utf8.ValidString(s) {
+		return 0, false
 	}
 	p := r.Prefix
 	if p <= 0 {
@@ -671,6 +704,52 @@ func (r CredentialRule) Append(dst []byte, s string) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[:i]...)
-	return append(dst, failed...)
+	return i, true
+}
+
+// Separators the presets copy unchanged. Read only.
+var (
+	phoneSeps = newCharSet(" -./()")
+	phoneOut  = newCharSet(" -./()+") // a '+' is only accepted first
+	panSeps   = newCharSet(" -")
+	ibanSeps  = newCharSet(" -.")
+	idSeps    = newCharSet(" -./")
+)
+
+// failOrEmpty is the output for input that did not parse: nothing for the
+// empty string, the fixed fail-closed text otherwise.
+func failOrEmpty(s string) string {
+	if s == "" {
+		return ""
+	}
+	return failed
+}
+
+// bytesToString returns b as a string without copying. b must not be used
+// again; the Mask methods call it on a buffer they allocated themselves.
+func bytesToString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// appendKeepASCII appends s, which holds only maskable ASCII characters and
+// characters of seps, with its n maskable characters masked except the first
+// first and last last of them. The output has the length of s.
+func appendKeepASCII(dst []byte, s string, seps *charSet, first, last, n int) []byte {
+	start := len(dst)
+	dst = slices.Grow(dst, len(s))[:start+len(s)]
+	out := dst[start:]
+	hideTo := n - last
+	i := 0
+	for j := 0; j < len(s) && j < len(out); j++ {
+		c := s[j]
+		switch {
+		case seps.hasByte(c):
+			out[j] = c
+			continue
+		case i >= first && i < hideTo:
+			out[j] = DefaultChar
+		default:
+			out[j] = c
+		}
+		i++
+	}
+	return dst
 }

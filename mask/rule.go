@@ -140,6 +140,10 @@ func (p Partial) Mask(s string) string {
 	if s == "" {
 		return ""
 	}
+	if p.FixedLength <= 0 && maskChar(p.Char) < utf8.RuneSelf {
+		// One output byte per input byte at most.
+		return bytesToString(p.Append(make([]byte, 0, len(s)), s))
+	}
 	var buf [stackBuf]byte
 	return string(p.Append(buf[:0], s))
 }
