@@ -59,9 +59,19 @@ func NewFixedBuckets(cfg FixedBucketsConfig) (*FixedBuckets, error) {
 	count := int(n)
 	edges := make([]float64, 0, count+1)
 	for i := 0; i < count; i++ {
-		// Rounded to 12 significant digits so that 0.1-wide buckets have
-		// edges (and labels) 0.3, not 0.30000000000000004.
-		e := roundSig(cfg.Lower + float64(i)*cfg.Width)
+		// Inner edges are rounded to 12 significant digits so that 0.1-wide
+		// buckets have edges (and labels) 0.3, not 0.30000000000000004; the
+		// first edge is Lower itself.
+		e := cfg.Lower
+		if i > 0 {
+			e = roundSig(cfg.Lower + float64(i)*cfg.Width)
+			if e <= edges[len(edges)-1] {
+				e = cfg.Lower + float64(i)*cfg.Width
+			}
+			if e <= edges[len(edges)-1] {
+				return nil, errorf(ErrInvalidConfig, "fixed buckets: width too small for the bounds' precision")
+			}
+		}
 		if e >= cfg.Upper {
 			break
 		}
