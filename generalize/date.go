@@ -10,6 +10,7 @@ type Unit int
 
 // Units, from the coarsest. The zero value is invalid.
 const (
+	// UnitInvalid is the zero Unit, rejected everywhere.
 	UnitInvalid Unit = iota
 	Year
 	Quarter
@@ -121,6 +122,7 @@ type Part int
 
 // Parts. The zero value is invalid.
 const (
+	// PartInvalid is the zero Part, rejected everywhere.
 	PartInvalid Part = iota
 	PartYear
 	PartQuarter   // 1..4

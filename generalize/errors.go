@@ -57,6 +57,7 @@ type ParseError struct {
 	Err    error  // the sentinel and reason
 }
 
+// Error describes the problem and where it is, without the input text.
 func (e *ParseError) Error() string {
 	switch {
 	case e.Line > 0 && e.Field > 0:
@@ -68,6 +69,7 @@ func (e *ParseError) Error() string {
 	}
 }
 
+// Unwrap returns the sentinel-wrapping cause.
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // ColumnError reports which column and row of a table could not be handled.
@@ -78,6 +80,7 @@ type ColumnError struct {
 	Err    error
 }
 
+// Error names the column and row, never the value.
 func (e *ColumnError) Error() string {
 	if e.Row < 0 {
 		return fmt.Sprintf("%v (column %q)", e.Err, e.Column)
@@ -85,6 +88,7 @@ func (e *ColumnError) Error() string {
 	return fmt.Sprintf("%v (column %q, row %d)", e.Err, e.Column, e.Row)
 }
 
+// Unwrap returns the sentinel-wrapping cause.
 func (e *ColumnError) Unwrap() error { return e.Err }
 
 func errorf(sentinel error, format string, args ...any) error {

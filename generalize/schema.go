@@ -10,6 +10,7 @@ type Role int
 
 // Roles. The zero value is invalid, so a column without a role is an error.
 const (
+	// RoleInvalid is the zero Role, rejected everywhere.
 	RoleInvalid Role = iota
 	// Identifier columns (name, e-mail) are removed from the output.
 	Identifier
@@ -41,6 +42,8 @@ type Kind int
 
 // Kinds. The zero value is invalid.
 const (
+	// KindInvalid is the zero Kind: allowed only for columns that are
+	// neither quasi-identifiers nor ordered sensitive columns.
 	KindInvalid Kind = iota
 	// Numeric values are decimal numbers, generalized to ranges "lo-hi".
 	Numeric
@@ -90,6 +93,7 @@ type LVariant int
 // l-diversity variants (Machanavajjhala et al., 2007). The zero value is
 // invalid.
 const (
+	// LInvalid is the zero variant, rejected everywhere.
 	LInvalid LVariant = iota
 	// DistinctL: at least l distinct sensitive values in every class.
 	DistinctL
