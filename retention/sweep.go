@@ -89,6 +89,20 @@ func (f HandlerFunc) Dispose(ctx context.Context, action Action, recs []Record, 
 	return f(ctx, action, recs, outcomes)
 }
 
+// EvidencingHandler is a [Handler] that stores the evidence of its acts
+// itself, atomically with them (for example in the same database
+// transaction), which closes the window in which a crash could lose the
+// evidence of an act already done. The sweeper calls DisposeWithEvidence
+// instead of Dispose, with one disposition per record and Outcome [Done];
+// the handler sets each Outcome as Dispose would set outcomes ([Done],
+// [SkippedHeld] or [Failed]) and stores the dispositions together with its
+// acts, all or nothing. After an error nothing may have been done or
+// stored; the sweeper then records the records as [Failed] in its own sink.
+type EvidencingHandler interface {
+	Handler
+	DisposeWithEvidence(ctx context.Context, action Action, recs []Record, ev []Disposition) error
+}
+
 // WithHandler sets the handler of an action. Anonymization is the caller's
 // function: a Handler for [Anonymize] that rewrites the records.
 func WithHandler(a Action, h Handler) Option {
@@ -226,9 +240,10 @@ const MaxBatchSize = 100_000
 // After each batch the sweeper writes the evidence and then saves the
 // checkpoint. A crash repeats at most the current batch: records already
 // deleted are gone from the source, and the rest are acted on again,
-// idempotently. A crash between an action and its evidence loses that
-// evidence (the host can close this window with a handler that writes the
-// evidence in the action's own transaction).
+// idempotently. With a plain [Handler], a crash between an action and the
+// write of its evidence loses that evidence; an [EvidencingHandler] (such as
+// the sqlsource adapter's Evidenced handler) closes this window by storing
+// the evidence in the action's own transaction.
 type Sweeper struct {
 	pol  *Policies
 	src  Source
@@ -387,31 +402,30 @@ func (s *Sweeper) walk(ctx context.Context, dry bool, visit func(*Record, Decisi
 			if len(recs) == 0 {
 				continue
 			}
-			outcomes = outcomes[:0]
-			for range recs {
-				outcomes = append(outcomes, Done)
-			}
-			if err := s.o.handlers[a].Dispose(ctx, a, recs, outcomes); err != nil {
-				handlerErr = fmt.Errorf("retention: %v handler: %w", a, err)
-				for i := range outcomes {
-					outcomes[i] = Failed
-				}
-			}
+			base := len(evidence)
 			stamp := s.o.clock().UTC()
 			for i := range recs {
-				o := outcomes[i]
-				switch o {
+				evidence = append(evidence, Disposition{RecordID: recs[i].ID, Category: recs[i].Category,
+					Rule: s.pol.list[s.pol.byCategory[recs[i].Category]].Rule, Action: a, Time: stamp,
+					Actor: s.cfg.Actor, Outcome: Done})
+			}
+			ev := evidence[base:]
+			stored, err := s.dispose(ctx, s.o.handlers[a], a, recs, ev, &outcomes)
+			if err != nil {
+				handlerErr = fmt.Errorf("retention: %v handler: %w", a, err)
+			}
+			for i := range ev {
+				switch ev[i].Outcome {
 				case Done:
 					rep.Done++
 				case SkippedHeld:
 					rep.HeldSkipped++
 				default:
-					o = Failed
 					rep.Failed++
 				}
-				evidence = append(evidence, Disposition{RecordID: recs[i].ID, Category: recs[i].Category,
-					Rule: s.pol.list[s.pol.byCategory[recs[i].Category]].Rule, Action: a, Time: stamp,
-					Actor: s.cfg.Actor, Outcome: o})
+			}
+			if stored {
+				evidence = evidence[:base]
 			}
 			if handlerErr != nil {
 				break
@@ -449,6 +463,32 @@ func (s *Sweeper) walk(ctx context.Context, dry bool, visit func(*Record, Decisi
 	}
 }
 
+// dispose runs a handler on recs and leaves each record's outcome in ev,
+// normalized to Done, SkippedHeld or Failed. stored reports that the
+// handler stored the dispositions itself.
+func (s *Sweeper) dispose(ctx context.Context, h Handler, a Action, recs []Record, ev []Disposition, scratch *[]Outcome) (stored bool, err error) {
+	if eh, ok := h.(EvidencingHandler); ok {
+		err = eh.DisposeWithEvidence(ctx, a, recs, ev)
+		stored = err == nil
+	} else {
+		out := (*scratch)[:0]
+		for range recs {
+			out = append(out, Done)
+		}
+		*scratch = out
+		err = h.Dispose(ctx, a, recs, out)
+		for i := range ev {
+			ev[i].Outcome = out[i]
+		}
+	}
+	for i := range ev {
+		if err != nil || (ev[i].Outcome != Done && ev[i].Outcome != SkippedHeld) {
+			ev[i].Outcome = Failed
+		}
+	}
+	return stored, err
+}
+
 // DisposeEarly applies the policy's action to r now, before its period
 // ends, when [Governor.CheckEarly] allows it: never for a held record or in
 // compliance mode; in governance mode only with p.Bypass and
@@ -464,26 +504,25 @@ func (s *Sweeper) DisposeEarly(ctx context.Context, r Record, p Privilege) error
 	if h == nil {
 		return fmt.Errorf("%w %v", ErrNoHandler, d.Action)
 	}
-	out := []Outcome{Done}
-	herr := h.Dispose(ctx, d.Action, []Record{r}, out)
-	if herr != nil {
-		out[0] = Failed
-	}
 	actor := p.Actor
 	if actor == "" {
 		actor = s.cfg.Actor
 	}
 	ev := []Disposition{{RecordID: r.ID, Category: r.Category, Rule: d.Rule, Action: d.Action,
-		Time: s.o.clock().UTC(), Actor: actor, Outcome: out[0], Early: d.Verdict != Due}}
-	if err := s.sink.WriteEvidence(context.WithoutCancel(ctx), ev); err != nil {
-		return errors.Join(herr, fmt.Errorf("retention: writing evidence: %w", err))
+		Time: s.o.clock().UTC(), Actor: actor, Outcome: Done, Early: d.Verdict != Due}}
+	var scratch []Outcome
+	stored, herr := s.dispose(ctx, h, d.Action, []Record{r}, ev, &scratch)
+	if !stored {
+		if err := s.sink.WriteEvidence(context.WithoutCancel(ctx), ev); err != nil {
+			return errors.Join(herr, fmt.Errorf("retention: writing evidence: %w", err))
+		}
 	}
 	switch {
 	case herr != nil:
 		return fmt.Errorf("retention: %v handler: %w", d.Action, herr)
-	case out[0] == SkippedHeld:
+	case ev[0].Outcome == SkippedHeld:
 		return fmt.Errorf("%w: record %q", ErrHeld, r.ID)
-	case out[0] != Done:
+	case ev[0].Outcome != Done:
 		return fmt.Errorf("retention: %v of record %q failed", d.Action, r.ID)
 	}
 	return nil

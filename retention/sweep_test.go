@@ -570,3 +570,82 @@ func TestTokenCleanupSource(t *testing.T) {
 		assert.Equal(t, i <= 5, ok, "tok%d", i)
 	}
 }
+
+// evidencingStore stores the evidence of its acts itself, atomically with
+// them; fail makes a call do nothing and return an error.
+type evidencingStore struct {
+	*memStore
+	mu   sync.Mutex
+	own  []Disposition
+	fail bool
+}
+
+func (e *evidencingStore) DisposeWithEvidence(ctx context.Context, a Action, recs []Record, ev []Disposition) error {
+	if e.fail {
+		return errors.New("transaction rolled back")
+	}
+	out := make([]Outcome, len(recs))
+	for i := range out {
+		out[i] = Done
+	}
+	if err := e.memStore.Dispose(ctx, a, recs, out); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range ev {
+		ev[i].Outcome = out[i]
+		e.own = append(e.own, ev[i])
+	}
+	return nil
+}
+
+func TestSweepEvidencingHandler(t *testing.T) {
+	pol := propPolicies(t)
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := now.AddDate(-1, 0, 0)
+	recs := []Record{{ID: "a", Category: "c30d", Created: old}, {ID: "b", Category: "c30d", Created: old},
+		{ID: "c", Category: "c30d", Created: old, Held: true}}
+	holds := &MemoryHolds{}
+	store := &evidencingStore{memStore: newMemStore(recs, holds)}
+	src := SourceFunc(func(ctx context.Context, cursor string, limit int) (Batch, error) {
+		b, err := store.Next(ctx, cursor, limit)
+		for i := range b.Records {
+			b.Records[i].Held = b.Records[i].ID == "c"
+		}
+		if len(b.Records) > 0 {
+			_ = holds.PutHold(ctx, Hold{ID: "late", RecordID: "b"})
+		}
+		return b, err
+	})
+	sink := &memSink{}
+	s, err := NewSweeper(pol, src, sink, SweepConfig{}, append(allHandlers(store), WithClock(func() time.Time { return now }))...)
+	require.NoError(t, err)
+
+	store.fail = true
+	rep, err := s.Sweep(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, 2, rep.Failed)
+	var got []string
+	for _, d := range sink.all() {
+		got = append(got, d.RecordID+":"+d.Outcome.String())
+	}
+	assert.Equal(t, []string{"c:skipped_held", "a:failed", "b:failed"}, got, "failed acts go to the sweeper's sink")
+	assert.Empty(t, store.own)
+
+	store.fail = false
+	sink.ds = nil
+	rep, err = s.Sweep(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Done)
+	assert.Equal(t, 2, rep.HeldSkipped)
+	got = got[:0]
+	for _, d := range sink.all() {
+		got = append(got, d.RecordID+":"+d.Outcome.String())
+	}
+	assert.Equal(t, []string{"c:skipped_held"}, got, "the handler stored its own evidence")
+	require.Len(t, store.own, 2)
+	assert.Equal(t, Disposition{RecordID: "a", Category: "c30d", Rule: "c30d", Action: Delete, Time: now, Actor: "retention-sweeper", Outcome: Done}, store.own[0])
+	assert.Equal(t, SkippedHeld, store.own[1].Outcome)
+	assert.Equal(t, "b", store.own[1].RecordID)
+}

@@ -103,6 +103,21 @@ func New(db *sql.DB, table string) (*Sink, error) {
 
 // WriteEvidence appends ds with one statement (all or nothing).
 func (s *Sink) WriteEvidence(ctx context.Context, ds []retention.Disposition) error {
+	return s.write(ctx, s.db, ds)
+}
+
+// WriteEvidenceTx appends ds inside the caller's transaction, so that the
+// evidence commits or rolls back together with the acts it records. The
+// transaction must belong to the database that holds the table.
+func (s *Sink) WriteEvidenceTx(ctx context.Context, tx *sql.Tx, ds []retention.Disposition) error {
+	return s.write(ctx, tx, ds)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *Sink) write(ctx context.Context, db execer, ds []retention.Disposition) error {
 	if len(ds) == 0 {
 		return nil
 	}
@@ -116,7 +131,7 @@ func (s *Sink) WriteEvidence(ctx context.Context, ds []retention.Disposition) er
 		ids[i], cats[i], rules[i], acts[i] = d.RecordID, d.Category, d.Rule, d.Action.String()
 		ats[i], actors[i], outs[i], early[i] = d.Time, d.Actor, d.Outcome.String(), d.Early
 	}
-	if _, err := s.db.ExecContext(ctx, s.insert, ids, cats, rules, acts, ats, actors, outs, early); err != nil {
+	if _, err := db.ExecContext(ctx, s.insert, ids, cats, rules, acts, ats, actors, outs, early); err != nil {
 		return fmt.Errorf("sqlevidence: writing %d dispositions to %s: %w", len(ds), s.table, err)
 	}
 	return nil

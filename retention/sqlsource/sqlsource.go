@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/retention"
+	"github.com/custos-dev/custos/retention/sqlevidence"
 )
 
 // ErrInvalidConfig is returned by [New] for a configuration it cannot use.
@@ -330,6 +331,34 @@ func (t *Table) page(ctx context.Context, nullPhase bool, query string, limit in
 // gone (or already anonymized) count as done. Other actions are an error:
 // give them their own handlers.
 func (t *Table) Dispose(ctx context.Context, action retention.Action, recs []retention.Record, out []retention.Outcome) error {
+	return t.dispose(ctx, action, recs, func(i int, o retention.Outcome) { out[i] = o }, nil)
+}
+
+// Evidenced returns a handler that acts like [Table.Dispose] and also
+// writes the dispositions of its acts to sink in the same transaction, so
+// that an act and its evidence commit together or not at all. sink's table
+// must be in the same database. Give the sweeper the same sink, for the
+// evidence of holds skipped before acting.
+func (t *Table) Evidenced(sink *sqlevidence.Sink) retention.EvidencingHandler {
+	return evidenced{t: t, sink: sink}
+}
+
+type evidenced struct {
+	t    *Table
+	sink *sqlevidence.Sink
+}
+
+func (e evidenced) Dispose(ctx context.Context, action retention.Action, recs []retention.Record, out []retention.Outcome) error {
+	return e.t.Dispose(ctx, action, recs, out)
+}
+
+func (e evidenced) DisposeWithEvidence(ctx context.Context, action retention.Action, recs []retention.Record, ev []retention.Disposition) error {
+	return e.t.dispose(ctx, action, recs, func(i int, o retention.Outcome) { ev[i].Outcome = o },
+		func(tx *sql.Tx) error { return e.sink.WriteEvidenceTx(ctx, tx, ev) })
+}
+
+func (t *Table) dispose(ctx context.Context, action retention.Action, recs []retention.Record,
+	set func(i int, o retention.Outcome), inTx func(*sql.Tx) error) error {
 	var stmt string
 	switch action {
 	case retention.Delete:
@@ -362,8 +391,13 @@ func (t *Table) Dispose(ctx context.Context, action retention.Action, recs []ret
 		}
 		for i := range recs {
 			if held[recs[i].ID] {
-				out[i] = retention.SkippedHeld
+				set(i, retention.SkippedHeld)
 			}
+		}
+	}
+	if inTx != nil {
+		if err := inTx(tx); err != nil {
+			return fmt.Errorf("sqlsource: %v on %s: %w", action, t.cfg.Table, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -186,8 +186,11 @@ func TestSweepTable(t *testing.T) {
 	require.NoError(t, err)
 	sink, err := sqlevidence.New(db, evidence)
 	require.NoError(t, err)
+	// Acts and their evidence commit together; the sweeper's sink (the same
+	// table) gets the evidence of holds skipped before acting.
+	h := src.Evidenced(sink)
 	s, err := retention.NewSweeper(pol, src, sink, retention.SweepConfig{BatchSize: 2000, Actor: "nightly"},
-		retention.WithHandler(retention.Delete, src), retention.WithHandler(retention.Anonymize, src),
+		retention.WithHandler(retention.Delete, h), retention.WithHandler(retention.Anonymize, h),
 		retention.WithCheckpoints(&retention.MemoryCheckpoints{}), retention.WithClock(func() time.Time { return now }))
 	require.NoError(t, err)
 	rep, err := s.Sweep(ctx)
@@ -538,4 +541,48 @@ func TestSweepKilledAndRestarted(t *testing.T) {
 		failAt := 3 + rng.IntN(40)
 		assert.Equal(t, want, run(failAt), "killed at handler call %d", failAt)
 	}
+}
+
+// An act whose evidence cannot be written is rolled back with it.
+func TestEvidencedRollback(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	table, holds := makeTable(t, db, "rollback")
+	old := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	insertRows(t, db, table, []row{{id: 1, category: "logs", created: &old}, {id: 2, category: "profiles", created: &old}})
+	src, err := sqlsource.New(db, tableConfig(table, holds))
+	require.NoError(t, err)
+	missing, err := sqlevidence.New(db, table+"_no_such_table")
+	require.NoError(t, err)
+	h := src.Evidenced(missing)
+	b, err := src.Next(ctx, "", 10)
+	require.NoError(t, err)
+	require.Len(t, b.Records, 2)
+	ev := []retention.Disposition{{RecordID: "1", Outcome: retention.Done}}
+	assert.Error(t, h.DisposeWithEvidence(ctx, retention.Delete, b.Records[:1], ev))
+	ev = []retention.Disposition{{RecordID: "2", Outcome: retention.Done}}
+	assert.Error(t, h.DisposeWithEvidence(ctx, retention.Anonymize, b.Records[1:], ev))
+	var n, anon int
+	require.NoError(t, db.QueryRow(`SELECT count(*), count(anonymized_at) FROM `+table).Scan(&n, &anon))
+	assert.Equal(t, 2, n, "the delete was rolled back")
+	assert.Zero(t, anon, "the anonymization was rolled back")
+
+	// Through a sweeper: the failure is reported and recorded in its sink.
+	pol := testPolicies(t)
+	sink := &recordingSink{}
+	s, err := retention.NewSweeper(pol, src, sink, retention.SweepConfig{},
+		retention.WithHandler(retention.Delete, h), retention.WithHandler(retention.Anonymize, h))
+	require.NoError(t, err)
+	rep, err := s.Sweep(ctx)
+	assert.Error(t, err)
+	assert.Equal(t, 1, rep.Failed)
+	require.Len(t, sink.ds, 1)
+	assert.Equal(t, retention.Failed, sink.ds[0].Outcome)
+}
+
+type recordingSink struct{ ds []retention.Disposition }
+
+func (r *recordingSink) WriteEvidence(_ context.Context, ds []retention.Disposition) error {
+	r.ds = append(r.ds, ds...)
+	return nil
 }
