@@ -1,11 +1,15 @@
 // Package boltstore keeps vault token records in an embedded bbolt file, for
 // single-node use; it is the default store of the CLI and the examples.
 //
-// Every write is one bbolt transaction, synced to disk before it returns
-// (unless the caller opened the database with NoSync), so a write either
-// lands whole with its indexes or not at all. bbolt allows one writer at a
-// time per file: writes from many goroutines are serialized, and a batch is
-// much cheaper per record than single puts, since it pays for one sync.
+// Every write is part of one bbolt transaction, synced to disk before it
+// returns (unless the caller opened the database with NoSync), so a write
+// either lands whole with its indexes or not at all. bbolt allows one writer
+// at a time per file, and each commit pays for a sync: single-record writes
+// (Put, PutConvergent, Delete) from concurrent goroutines therefore go
+// through bbolt's DB.Batch, which commits them together, and PutBatch is much
+// cheaper per record than Put. Open sets the database's MaxBatchDelay to one
+// millisecond (bbolt's default is ten), the most a lone Put waits for
+// company; with New, the caller's setting applies.
 //
 // # Layout
 //
@@ -61,6 +65,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open: %w", err)
 	}
+	db.MaxBatchDelay = time.Millisecond
 	s, err := New(db, DefaultBucket)
 	if err != nil {
 		db.Close()
@@ -127,6 +132,22 @@ func (s *Store) update(ctx context.Context, fn func(b buckets) error) error {
 		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := s.buckets(tx)
+		if err != nil {
+			return err
+		}
+		return fn(b)
+	})
+}
+
+// batch runs fn in a write transaction shared with other goroutines'
+// single-record writes (DB.Batch), after checking ctx. fn may run more than
+// once, and must reset anything it reports.
+func (s *Store) batch(ctx context.Context, fn func(b buckets) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		b, err := s.buckets(tx)
 		if err != nil {
 			return err
@@ -246,7 +267,7 @@ func (s *Store) Put(ctx context.Context, r vault.Record) error {
 	if err != nil {
 		return err
 	}
-	return s.update(ctx, func(b buckets) error {
+	return s.batch(ctx, func(b buckets) error {
 		_, err := put(b, n)
 		return err
 	})
@@ -261,7 +282,8 @@ func (s *Store) PutConvergent(ctx context.Context, r vault.Record) (stored vault
 	if !n.Convergent {
 		return vault.Record{}, false, fmt.Errorf("%w: PutConvergent of a record without the Convergent flag", vault.ErrInvalidRecord)
 	}
-	err = s.update(ctx, func(b buckets) error {
+	err = s.batch(ctx, func(b buckets) error {
+		stored, created = vault.Record{}, false
 		var dead []byte
 		if cth := b.convergent.Get(n.ValueHash); cth != nil {
 			old, ok, err := get(b, cth)
@@ -375,7 +397,7 @@ func (s *Store) Delete(ctx context.Context, tokenHash []byte) error {
 	if err := rec.CheckHash("TokenHash", tokenHash); err != nil {
 		return err
 	}
-	return s.update(ctx, func(b buckets) error {
+	return s.batch(ctx, func(b buckets) error {
 		_, err := remove(b, tokenHash)
 		return err
 	})

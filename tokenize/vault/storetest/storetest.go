@@ -14,9 +14,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -55,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) vault.Store) {
 	t.Run("ConcurrentWriters", s.concurrentWriters)
 	t.Run("Expiry", s.expiry)
 	t.Run("ExpiryLimit", s.expiryLimit)
+	t.Run("ConcurrentCleanup", s.concurrentCleanup)
 	t.Run("Batch", s.batch)
 	t.Run("BatchAllOrNothing", s.batchAllOrNothing)
 	t.Run("Canceled", s.canceled)
@@ -309,9 +312,12 @@ func (s *suite) putExisting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			other := r
 			tt.modify(&other)
-			assert.ErrorIs(t, st.Put(ctx, other), vault.ErrExists)
-			err := st.PutBatch(ctx, []vault.Record{other})
+			err := st.Put(ctx, other)
 			assert.ErrorIs(t, err, vault.ErrExists)
+			noLeak(t, err, r, other)
+			err = st.PutBatch(ctx, []vault.Record{other})
+			assert.ErrorIs(t, err, vault.ErrExists)
+			noLeak(t, err, r, other)
 			if other.Convergent {
 				_, _, err := st.PutConvergent(ctx, other)
 				assert.ErrorIs(t, err, vault.ErrExists)
@@ -966,6 +972,74 @@ func (s *suite) canceled(t *testing.T) {
 	_, err = st.DeleteExpired(ctx, s.base, 10)
 	assert.ErrorIs(t, err, context.Canceled, "DeleteExpired")
 	present(t, st, r)
+}
+
+// noLeak fails if the error message shows a hash or the ciphertext of any
+// of recs, raw or in hex.
+func noLeak(t testing.TB, err error, recs ...vault.Record) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	for _, r := range recs {
+		for _, b := range [][]byte{r.TokenHash, r.ValueHash, r.Ciphertext} {
+			if len(b) < 4 {
+				continue
+			}
+			assert.NotContains(t, msg, string(b))
+			assert.NotContains(t, strings.ToLower(msg), hex.EncodeToString(b[:8]))
+		}
+	}
+}
+
+// concurrentCleanup: cleaners running at once remove every expired record
+// exactly once between them, and nothing else.
+func (s *suite) concurrentCleanup(t *testing.T) {
+	const expired, live, cleaners = 300, 50, 4
+	ctx := context.Background()
+	st := s.newStore(t)
+	recs := make([]vault.Record, expired+live)
+	for i := range recs {
+		recs[i] = s.record(t)
+		recs[i].ExpiresAt = s.base.Add(time.Duration(i+1) * time.Millisecond)
+	}
+	require.NoError(t, st.PutBatch(ctx, recs))
+	now := s.base.Add(expired * time.Millisecond)
+	var wg sync.WaitGroup
+	removed := make([]int, cleaners)
+	errs := make([]error, cleaners)
+	for c := range cleaners {
+		wg.Go(func() {
+			for {
+				n, err := st.DeleteExpired(ctx, now, 7)
+				if err != nil {
+					errs[c] = err
+					return
+				}
+				removed[c] += n
+				if n == 0 {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for c := range cleaners {
+		require.NoError(t, errs[c])
+		total += removed[c]
+	}
+	assert.Equal(t, expired, total)
+	stored, err := st.GetBatch(ctx, tokenHashes(recs))
+	require.NoError(t, err)
+	for i, r := range stored {
+		if i < expired {
+			assert.Nil(t, r.TokenHash, "expired record %d kept", i)
+		} else {
+			same(t, normalized(recs[i]), r, "live record %d", i)
+		}
+	}
 }
 
 func tokenHashes(recs []vault.Record) [][]byte {
