@@ -13,23 +13,23 @@ import (
 type CheckConfig struct {
 	// Columns describes the checked table in order; the quasi-identifier and
 	// sensitive columns are found by role.
-	Columns []Column `json:"columns"`
+	Columns []Column `json:"columns" yaml:"columns"`
 	// K, when set, is the k the table was made for: classes smaller than K
 	// count as suppressed in the discernibility metric, and the normalized
 	// average class size is reported.
-	K int `json:"k,omitempty"`
+	K int `json:"k,omitempty" yaml:"k,omitempty"`
 	// RecursiveL is the l for which the recursive (c,l)-diversity c is
 	// reported. Zero means 2.
-	RecursiveL int `json:"recursive_l,omitempty"`
+	RecursiveL int `json:"recursive_l,omitempty" yaml:"recursive_l,omitempty"`
 	// RiskThreshold is the re-identification probability above which a
 	// record counts as at risk. Zero means 0.2.
-	RiskThreshold float64 `json:"risk_threshold,omitempty"`
+	RiskThreshold float64 `json:"risk_threshold,omitempty" yaml:"risk_threshold,omitempty"`
 	// Suppressed is the number of rows removed before the table (they count
 	// in the discernibility metric).
-	Suppressed int `json:"suppressed,omitempty"`
+	Suppressed int `json:"suppressed,omitempty" yaml:"suppressed,omitempty"`
 	// Hierarchies holds the hierarchies named by categorical columns; they
 	// give the normalized certainty penalty of generalized values.
-	Hierarchies map[string]*Hierarchy `json:"-"`
+	Hierarchies map[string]*Hierarchy `json:"-" yaml:"-"`
 }
 
 // Checker measures a table: its equivalence classes (rows grouped by the

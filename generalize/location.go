@@ -16,10 +16,10 @@ import (
 // 20,000 people or fewer become "000") with the Census population of every
 // 3-digit ZIP area.
 type PostalRule struct {
-	Keep          int              `json:"keep"`
-	MinPopulation int64            `json:"min_population,omitempty"`
-	Population    map[string]int64 `json:"population,omitempty"`
-	Suppressed    string           `json:"suppressed,omitempty"` // default: Keep zeros
+	Keep          int              `json:"keep" yaml:"keep"`
+	MinPopulation int64            `json:"min_population,omitempty" yaml:"min_population,omitempty"`
+	Population    map[string]int64 `json:"population,omitempty" yaml:"population,omitempty"`
+	Suppressed    string           `json:"suppressed,omitempty" yaml:"suppressed,omitempty"` // default: Keep zeros
 }
 
 // PostalGeneralizer truncates postal codes by per-country rules. It is

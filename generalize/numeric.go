@@ -25,11 +25,11 @@ type Bucketer interface {
 // "a-b", the last one truncated at Upper. With Lower 10, Upper 90, Width 10
 // the labels are <10, 10-20, ..., 80-90, 90+.
 type FixedBucketsConfig struct {
-	Lower      float64 `json:"lower"`
-	Upper      float64 `json:"upper"`
-	Width      float64 `json:"width"`
-	BelowLabel string  `json:"below_label,omitempty"` // default "<Lower"
-	AboveLabel string  `json:"above_label,omitempty"` // default "Upper+"
+	Lower      float64 `json:"lower" yaml:"lower"`
+	Upper      float64 `json:"upper" yaml:"upper"`
+	Width      float64 `json:"width" yaml:"width"`
+	BelowLabel string  `json:"below_label,omitempty" yaml:"below_label,omitempty"` // default "<Lower"
+	AboveLabel string  `json:"above_label,omitempty" yaml:"above_label,omitempty"` // default "Upper+"
 }
 
 // FixedBuckets is a validated fixed-size bucketing. Its labels are computed
@@ -136,9 +136,9 @@ func (b *FixedBuckets) Labels() []string { return append([]string(nil), b.labels
 // Bucket is one range of a custom bucketing: values x with Min <= x < Max
 // get Label. Min may be -Inf and Max +Inf for open ends.
 type Bucket struct {
-	Min   float64 `json:"min"`
-	Max   float64 `json:"max"`
-	Label string  `json:"label"`
+	Min   float64 `json:"min" yaml:"min"`
+	Max   float64 `json:"max" yaml:"max"`
+	Label string  `json:"label" yaml:"label"`
 }
 
 // Buckets is a validated custom bucketing: ranges in ascending order that do

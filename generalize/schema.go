@@ -75,16 +75,16 @@ const DefaultDateLayout = "2006-01-02"
 // so that a policy file can fill it; hierarchies are referred to by name and
 // supplied as objects beside it.
 type Column struct {
-	Name string `json:"name"`
-	Role Role   `json:"role"`
+	Name string `json:"name" yaml:"name"`
+	Role Role   `json:"role" yaml:"role"`
 	// Kind is required for quasi-identifiers. For sensitive columns it picks
 	// the t-closeness distance: Numeric and Date use the ordered distance,
 	// Categorical (or unset) the equal distance.
-	Kind Kind `json:"kind,omitempty"`
+	Kind Kind `json:"kind,omitempty" yaml:"kind,omitempty"`
 	// Hierarchy names the hierarchy of a Categorical quasi-identifier.
-	Hierarchy string `json:"hierarchy,omitempty"`
+	Hierarchy string `json:"hierarchy,omitempty" yaml:"hierarchy,omitempty"`
 	// Layout is the time layout of a Date column (default DefaultDateLayout).
-	Layout string `json:"layout,omitempty"`
+	Layout string `json:"layout,omitempty" yaml:"layout,omitempty"`
 }
 
 // LVariant is a flavour of l-diversity.
@@ -123,9 +123,9 @@ func (v *LVariant) UnmarshalText(b []byte) error {
 // LDiversity asks every equivalence class to be l-diverse in every sensitive
 // column.
 type LDiversity struct {
-	Variant LVariant `json:"variant"`
-	L       float64  `json:"l"`           // >= 1; an integer for DistinctL and RecursiveL
-	C       float64  `json:"c,omitempty"` // > 0, RecursiveL only
+	Variant LVariant `json:"variant" yaml:"variant"`
+	L       float64  `json:"l" yaml:"l"`                     // >= 1; an integer for DistinctL and RecursiveL
+	C       float64  `json:"c,omitempty" yaml:"c,omitempty"` // > 0, RecursiveL only
 }
 
 // TCloseness asks the distribution of every sensitive column in every class
@@ -133,22 +133,22 @@ type LDiversity struct {
 // table (Li et al., 2007): the ordered distance for Numeric and Date columns,
 // the equal distance otherwise.
 type TCloseness struct {
-	T float64 `json:"t"` // in [0, 1]
+	T float64 `json:"t" yaml:"t"` // in [0, 1]
 }
 
 // Config is what Mondrian anonymization is asked to do. Its zero value is
 // rejected (k must be at least 1), never silently weak.
 type Config struct {
-	Columns []Column `json:"columns"`
+	Columns []Column `json:"columns" yaml:"columns"`
 	// K is the minimum size of every equivalence class.
-	K int `json:"k"`
+	K int `json:"k" yaml:"k"`
 	// SuppressionLimit is the largest fraction of rows, in [0, 1), that may be
 	// removed as outliers. Zero removes none.
-	SuppressionLimit float64     `json:"suppression_limit,omitempty"`
-	LDiversity       *LDiversity `json:"l_diversity,omitempty"`
-	TCloseness       *TCloseness `json:"t_closeness,omitempty"`
+	SuppressionLimit float64     `json:"suppression_limit,omitempty" yaml:"suppression_limit,omitempty"`
+	LDiversity       *LDiversity `json:"l_diversity,omitempty" yaml:"l_diversity,omitempty"`
+	TCloseness       *TCloseness `json:"t_closeness,omitempty" yaml:"t_closeness,omitempty"`
 	// Hierarchies holds the hierarchies named by the columns.
-	Hierarchies map[string]*Hierarchy `json:"-"`
+	Hierarchies map[string]*Hierarchy `json:"-" yaml:"-"`
 }
 
 func (l *LDiversity) validate() error {
