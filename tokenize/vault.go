@@ -591,7 +591,7 @@ func (v *Vault) detokenize(ctx context.Context, token string) (string, uint32, e
 }
 
 // DetokenizeBatch returns the values of tokens, in order, reading the store
-// in batches (vault.Store.GetBatch). It is one reveal, with one audit event.
+// in batches (vault.Store.GetBatch). It is one reveal, with one audit event (key ID 0: a batch may span keys).
 // If any token is unknown, expired or invalid, it returns no value and an
 // error naming the first such token's index. At most vault.MaxBatchSize
 // tokens.
@@ -602,9 +602,6 @@ func (v *Vault) DetokenizeBatch(ctx context.Context, tokens []string) ([]string,
 		return nil, err
 	}
 	values, err := v.detokenizeBatch(ctx, tokens)
-	if err == nil || !errors.Is(err, ErrKeyUnavailable) {
-		req.KeyID = v.versions[0].id
-	}
 	v.guard.Record(ctx, req, err)
 	return values, err
 }
