@@ -100,12 +100,15 @@ func (r EmailRule) Append(dst []byte, s string) []byte {
 // number of bytes of the local part to show.
 func emailLayout(s string) (at, shown int, ok bool) {
 	at = strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || !utf8.ValidString(s) || !validLocal(s[:at]) || !validDomain(s[at+1:]) {
+	// validLocal and validDomain reject invalid UTF-8.
+	if at <= 0 || at == len(s)-1 || !validLocal(s[:at]) || !validDomain(s[at+1:]) {
 		return 0, 0, false
 	}
 	local := s[:at]
-	if _, size := utf8.DecodeRuneInString(local); size < len(local) && utf8.RuneCountInString(local) >= 3 {
-		shown = size
+	if _, size := utf8.DecodeRuneInString(local); size < len(local) {
+		if _, size2 := utf8.DecodeRuneInString(local[size:]); size+size2 < len(local) {
+			shown = size // three characters or more
+		}
 	}
 	return at, shown, true
 }
@@ -122,7 +125,7 @@ func validLocal(local string) bool {
 		if c >= utf8.RuneSelf {
 			// Not ASCII: the whole address is valid UTF-8 already.
 			r, size := utf8.DecodeRuneInString(local[i:])
-			if unicode.IsSpace(r) || unicode.IsControl(r) {
+			if r == utf8.RuneError && size == 1 || unicode.IsSpace(r) || unicode.IsControl(r) {
 				return false
 			}
 			i += size - 1
@@ -139,7 +142,7 @@ func validDomain(d string) bool {
 		switch {
 		case r == '.' || r == '-':
 		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'):
-		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
+		case r >= utf8.RuneSelf && r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
 		default:
 			return false
 		}
@@ -274,44 +277,71 @@ type IBANRule struct{}
 
 // Mask returns the masked IBAN.
 func (r IBANRule) Mask(s string) string {
-	n, ok := ibanLayout(s)
-	if !ok {
-		return failOrEmpty(s)
+	if s == "" {
+		return ""
 	}
-	return bytesToString(appendKeepASCII(make([]byte, 0, len(s)), s, &ibanSeps, 2, 4, n))
+	b, ok := appendIBAN(make([]byte, 0, len(s)), s)
+	if !ok {
+		return failed
+	}
+	return bytesToString(b)
 }
 
 // Append appends the masked IBAN to dst.
 func (IBANRule) Append(dst []byte, s string) []byte {
-	n, ok := ibanLayout(s)
-	if !ok {
-		return append(dst, failOrEmpty(s)...)
+	if s == "" {
+		return dst
 	}
-	return appendKeepASCII(dst, s, &ibanSeps, 2, 4, n)
+	out, ok := appendIBAN(dst, s)
+	if !ok {
+		return append(dst, failed...)
+	}
+	return out
 }
 
-// ibanLayout checks the shape of an IBAN and counts its letters and digits.
-func ibanLayout(s string) (int, bool) {
+// appendIBAN checks the shape of an IBAN while it writes it masked, in one
+// pass, then puts back its last four characters. On failure the returned
+// slice holds garbage after len(dst).
+func appendIBAN(dst []byte, s string) ([]byte, bool) {
+	start := len(dst)
+	dst = slices.Grow(dst, len(s))[:start+len(s)]
+	out := dst[start:]
 	n := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s) && i < len(out); i++ {
 		c := s[i]
 		switch {
 		case isASCIILetter(c):
 			if n == 2 || n == 3 {
-				return 0, false
+				return dst, false
+			}
+			if n < 2 {
+				out[i] = c
+			} else {
+				out[i] = DefaultChar
 			}
 			n++
 		case c >= '0' && c <= '9':
 			if n < 2 {
-				return 0, false
+				return dst, false
 			}
+			out[i] = DefaultChar
 			n++
 		case c == ' ' || c == '-' || c == '.':
+			out[i] = c
 		default:
-			return 0, false
+			return dst, false
 		}
 	}
-	return n, n >= 15 && n <= 34
+	if n < 15 || n > 34 {
+		return dst, false
+	}
+	for i, k := len(s)-1, 0; k < 4 && i >= 0; i-- {
+		if out[i] == DefaultChar {
+			out[i] = s[i]
+			k++
+		}
+	}
+	return dst, true
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
@@ -473,6 +503,11 @@ func (r IPRule) Mask(s string) string {
 	if s == "" {
 		return ""
 	}
+	if (r.V4Bits <= 0 || r.V4Bits == 24) && len(s) <= 15 {
+		if addr, err := netip.ParseAddr(s); err == nil && addr.Is4() {
+			return s[:strings.LastIndexByte(s, '.')+1] + "0"
+		}
+	}
 	var buf [stackBuf]byte
 	return string(r.Append(buf[:0], s))
 }
@@ -484,6 +519,12 @@ func (r IPRule) Append(dst []byte, s string) []byte {
 	}
 	addr, err := netip.ParseAddr(s)
 	if err == nil {
+		if addr.Is4() && r.V4Bits <= 0 || r.V4Bits == 24 && addr.Is4() {
+			// netip accepts only canonical dotted decimal, so the masked
+			// address is the input with its last octet replaced.
+			dst = append(dst, s[:strings.LastIndexByte(s, '.')+1]...)
+			return append(dst, '0')
+		}
 		return r.appendAddr(dst, addr)
 	}
 	ap, err := netip.ParseAddrPort(s)
@@ -537,27 +578,46 @@ func (r URLRule) Mask(s string) string {
 
 // Append appends the masked URL to dst.
 func (URLRule) Append(dst []byte, s string) []byte {
-	if !validURLChars(s) {
-		return append(dst, failOrEmpty(s)...)
+	if s == "" {
+		return dst
 	}
+	// Each byte is looked at once: the loops below check for spaces and
+	// control characters as they go, and note any non-ASCII byte for a
+	// final UTF-8 check.
+	start := len(dst)
+	fail := func() []byte { return append(dst[:start], failed...) }
+	var high byte // OR of all bytes seen; >= 0x80 when some are not ASCII
 	rest := s
 	switch {
 	case len(s) >= 2 && s[0] == '/' && s[1] == '/':
 		dst = append(dst, "//"...)
-		dst, rest = appendAuthority(dst, s[2:])
+		var ok bool
+		if dst, rest, high, ok = appendAuthority(dst, s[2:]); !ok {
+			return fail()
+		}
 	case s[0] == '/':
 	default:
 		i := schemeEnd(s)
 		if i < 0 {
-			return append(dst, failed...)
+			return fail()
 		}
 		dst = append(dst, s[:i+3]...)
-		dst, rest = appendAuthority(dst, s[i+3:])
+		var ok bool
+		if dst, rest, high, ok = appendAuthority(dst, s[i+3:]); !ok {
+			return fail()
+		}
 	}
 	// Path, up to the query or the fragment.
 	i := 0
-	for i < len(rest) && rest[i] != '?' && rest[i] != '#' {
-		i++
+	for ; i < len(rest); i++ {
+		c := rest[i]
+		if c == '?' || c == '#' {
+			break
+		}
+		if c <= ' ' || c == 0x7f {
+			return fail()
+		}
+		high |= c
 	}
 	dst = append(dst, rest[:i]...)
 	if i < len(rest) && rest[i] == '?' {
@@ -565,11 +625,18 @@ func (URLRule) Append(dst []byte, s string) []byte {
 		i++
 		part, eq := i, -1 // start of the current part, index of its first '='
 		for ; ; i++ {
-			if i < len(rest) && rest[i] != '&' && rest[i] != ';' && rest[i] != '#' {
-				if rest[i] == '=' && eq < 0 {
-					eq = i
+			if i < len(rest) {
+				c := rest[i]
+				if c <= ' ' || c == 0x7f {
+					return fail()
 				}
-				continue
+				high |= c
+				if c != '&' && c != ';' && c != '#' {
+					if c == '=' && eq < 0 {
+						eq = i
+					}
+					continue
+				}
 			}
 			switch {
 			case eq >= 0:
@@ -588,29 +655,22 @@ func (URLRule) Append(dst []byte, s string) []byte {
 		}
 	}
 	if i < len(rest) { // fragment
+		for j := i + 1; j < len(rest); j++ {
+			c := rest[j]
+			if c <= ' ' || c == 0x7f {
+				return fail()
+			}
+			high |= c
+		}
 		dst = append(dst, '#')
 		if i+1 < len(rest) {
 			dst = append(dst, failed...)
 		}
 	}
+	if high >= utf8.RuneSelf && !utf8.ValidString(s) {
+		return fail()
+	}
 	return dst
-}
-
-func validURLChars(s string) bool {
-	if s == "" {
-		return false
-	}
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c == 0x7f {
-			return false
-		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-		}
-	}
-	return ascii || utf8.ValidString(s)
 }
 
 // schemeEnd returns the index of "://" after a valid scheme, or -1.
@@ -631,13 +691,21 @@ func schemeEnd(s string) int {
 	return -1
 }
 
-func appendAuthority(dst []byte, rest string) ([]byte, string) {
+// appendAuthority appends the masked authority at the start of rest and
+// returns the rest after it, the OR of its bytes, and false if it holds a
+// space or a control character.
+func appendAuthority(dst []byte, rest string) ([]byte, string, byte, bool) {
 	end, at := 0, -1
+	var high byte
 	for ; end < len(rest); end++ {
 		c := rest[end]
 		if c == '/' || c == '?' || c == '#' {
 			break
 		}
+		if c <= ' ' || c == 0x7f {
+			return dst, "", 0, false
+		}
+		high |= c
 		if c == '@' {
 			at = end
 		}
@@ -653,7 +721,7 @@ func appendAuthority(dst []byte, rest string) ([]byte, string) {
 		auth = auth[at+1:]
 	}
 	dst = append(dst, auth...)
-	return dst, rest[end:]
+	return dst, rest[end:], high, true
 }
 
 // CredentialRule masks secrets such as API keys, passwords and JWTs to a
@@ -712,7 +780,6 @@ var (
 	phoneSeps = newCharSet(" -./()")
 	phoneOut  = newCharSet(" -./()+") // a '+' is only accepted first
 	panSeps   = newCharSet(" -")
-	ibanSeps  = newCharSet(" -.")
 	idSeps    = newCharSet(" -./")
 )
 
