@@ -332,8 +332,8 @@ func (a *alphabet) split32(x uint64, k int) (q, chunk uint64) {
 	if k < a.k32 {
 		return 0, x
 	}
-	s := a.c32s
-	q, r := divrem2(x>>(64-s), x<<s, a.c32n, a.c32v)
+	s := a.c32s & 63 // in [32, 63]: radix^k32 < 2^32
+	q, r := divrem2(x>>((64-s)&63), x<<s, a.c32n, a.c32v)
 	return q, r >> s
 }
 

@@ -175,12 +175,13 @@ func (md *modulus) reduce(y u128) u128 {
 // y1 = ⌊y/2^(k−1)⌋ < 2^64 and q̂ = ⌊y1·mu/2^(k+1)⌋, which is the quotient or
 // up to two less (Handbook of Applied Cryptography, 14.42).
 func (md *modulus) reduceWide(y u128) u128 {
-	y1 := y.hi >> (md.k - 65)
+	// The shift counts are below 64; masking them says so to the compiler.
+	y1 := y.hi >> ((md.k - 65) & 63)
 	h1, _ := bits.Mul64(y1, md.muLo)
 	h2, l2 := bits.Mul64(y1, md.muHi)
 	w1, c := bits.Add64(h1, l2, 0)
 	sh := md.k - 63 // k+1−64, in [2, 34]
-	q := w1>>sh | (h2+c)<<(64-sh)
+	q := w1>>(sh&63) | (h2+c)<<((64-sh)&63)
 	ph, pl := bits.Mul64(q, md.m.lo)
 	lo, b := bits.Sub64(y.lo, pl, 0)
 	hi, _ := bits.Sub64(y.hi, ph+q*md.m.hi, b)
