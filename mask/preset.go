@@ -398,55 +398,79 @@ const maxNameWords = 8
 
 // Mask returns the initials.
 func (r NameRule) Mask(s string) string {
-	if s == "" {
-		return ""
+	var ini initials
+	if !ini.scan(s) {
+		return failOrEmpty(s)
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	return bytesToString(ini.append(make([]byte, 0, ini.size), s))
 }
 
 // Append appends the initials to dst.
 func (NameRule) Append(dst []byte, s string) []byte {
-	if s == "" {
-		return dst
+	var ini initials
+	if !ini.scan(s) {
+		return append(dst, failOrEmpty(s)...)
 	}
-	start := len(dst)
-	words := 0
+	return ini.append(dst, s)
+}
+
+// initials records where the initials of a name are.
+type initials struct {
+	n    int
+	at   [maxNameWords]int32 // byte offset of each initial
+	len  [maxNameWords]int8  // its length in bytes
+	size int                 // output length in bytes
+}
+
+// scan finds the initial of each word of s, and reports false when s is
+// empty or not valid UTF-8, has more than maxNameWords words, or a word
+// without a letter.
+func (ini *initials) scan(s string) bool {
 	inWord, found := false, false
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				return append(dst[:start], failed...)
+				return false
+			}
+		}
+		if isSpace(r) {
+			if inWord && !found {
+				return false
+			}
+			inWord = false
+		} else {
+			if !inWord {
+				if ini.n == maxNameWords {
+					return false
+				}
+				inWord, found = true, false
+			}
+			if !found && isLetter(r) {
+				found = true
+				ini.at[ini.n], ini.len[ini.n] = int32(i), int8(size)
+				ini.n++
+				ini.size += size + 2 // "X. "
 			}
 		}
 		i += size
-		if isSpace(r) {
-			if inWord && !found {
-				return append(dst[:start], failed...)
-			}
-			inWord = false
-			continue
-		}
-		if !inWord {
-			inWord, found = true, false
-			words++
-			if words > maxNameWords {
-				return append(dst[:start], failed...)
-			}
-		}
-		if !found && isLetter(r) {
-			found = true
-			if words > 1 {
-				dst = append(dst, ' ')
-			}
-			dst = append(dst, s[i-size:i]...)
-			dst = append(dst, '.')
-		}
 	}
-	if words == 0 || inWord && !found {
-		return append(dst[:start], failed...)
+	if ini.n == 0 || inWord && !found {
+		return false
+	}
+	ini.size-- // no space after the last one
+	return true
+}
+
+func (ini *initials) append(dst []byte, s string) []byte {
+	for k := range ini.n {
+		if k > 0 {
+			dst = append(dst, ' ')
+		}
+		at := int(ini.at[k])
+		dst = append(dst, s[at:at+int(ini.len[k])]...)
+		dst = append(dst, '.')
 	}
 	return dst
 }
@@ -572,8 +596,11 @@ func (r URLRule) Mask(s string) string {
 	if s == "" {
 		return ""
 	}
-	var buf [stackBuf]byte
-	return string(r.Append(buf[:0], s))
+	// Each masked part becomes "****": at most four more bytes for the
+	// userinfo, the fragment and each query part.
+	parts := 2 + strings.Count(s, "&") + strings.Count(s, ";") + strings.Count(s, "?")
+	b := r.Append(make([]byte, 0, len(s)+4*parts), s)
+	return bytesToString(b)
 }
 
 // Append appends the masked URL to dst.
