@@ -193,3 +193,98 @@ func ExampleEraser() {
 	// <nil> erased true [{vault tokens 3}] [backups: encrypted under the subject key]
 	// retention: record or subject is under legal hold: subject erasure refused (1 holds) queued [h1]
 }
+
+func ExampleSweeper_DryRun() {
+	period, _ := retention.ParsePeriod("90d")
+	pol, _ := retention.New(retention.Config{Policies: []retention.Policy{{
+		Category: "logs", Mode: retention.Governance, Period: period,
+		Trigger: retention.Created, Action: retention.Delete,
+	}}})
+	recs := []retention.Record{
+		{ID: "log-1", Category: "logs", Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{ID: "log-2", Category: "logs", Created: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{ID: "x-1", Category: "unknown"},
+	}
+	src := retention.SourceFunc(func(_ context.Context, cursor string, _ int) (retention.Batch, error) {
+		if cursor != "" {
+			return retention.Batch{}, nil
+		}
+		return retention.Batch{Records: recs, Next: "end"}, nil
+	})
+	fail := retention.HandlerFunc(func(context.Context, retention.Action, []retention.Record, []retention.Outcome) error {
+		panic("a dry run acts on nothing")
+	})
+	s, _ := retention.NewSweeper(pol, src, retention.SlogEvidence(slog.Default()), retention.SweepConfig{},
+		retention.WithHandler(retention.Delete, fail),
+		retention.WithClock(func() time.Time { return time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) }))
+	rep, _ := s.DryRun(context.Background(), func(r *retention.Record, d retention.Decision) {
+		fmt.Println(r.ID, d.Verdict, d.Action)
+	})
+	fmt.Println("would delete", rep.Due[retention.Delete], "unknown", rep.Unknown)
+	// Output:
+	// log-1 due delete
+	// log-2 retain delete
+	// x-1 unknown unknown
+	// would delete 1 unknown 1
+}
+
+func ExampleGovernor_ChangePolicies() {
+	mk := func(mode retention.Mode, period string) *retention.Policies {
+		p, _ := retention.ParsePeriod(period)
+		pol, _ := retention.New(retention.Config{Policies: []retention.Policy{{Category: "invoices", Mode: mode,
+			Period: p, Trigger: retention.Created, Action: retention.Delete}}})
+		return pol
+	}
+	anyone := retention.AuthorizerFunc(func(context.Context, string, retention.Capability) error { return nil })
+	g := retention.NewGovernor(retention.WithAuthorizer(anyone),
+		retention.WithAuditor(retention.SlogAuditor(slog.New(slog.DiscardHandler))))
+	root := retention.Privilege{Actor: "root", Bypass: true, Reason: "cost"}
+	fmt.Println(g.ChangePolicies(context.Background(), mk(retention.Compliance, "10y"), mk(retention.Compliance, "8y"), root))
+	fmt.Println(g.ChangePolicies(context.Background(), mk(retention.Compliance, "10y"), mk(retention.Compliance, "12y"), root))
+	fmt.Println(g.ChangePolicies(context.Background(), mk(retention.Governance, "10y"), mk(retention.Governance, "8y"), root))
+	// Output:
+	// retention: compliance mode forbids this: category "invoices": period shortened from 10y to 8y
+	// <nil>
+	// <nil>
+}
+
+func ExampleSweeper_DisposeEarly() {
+	period, _ := retention.ParsePeriod("1y")
+	pol, _ := retention.New(retention.Config{Policies: []retention.Policy{
+		{Category: "leads", Mode: retention.Governance, Period: period, Trigger: retention.Created, Action: retention.Delete},
+		{Category: "invoices", Mode: retention.Compliance, Period: period, Trigger: retention.Created, Action: retention.Delete},
+	}})
+	officers := retention.AuthorizerFunc(func(_ context.Context, actor string, c retention.Capability) error {
+		if actor == "privacy-officer" && c == retention.CapBypassGovernance {
+			return nil
+		}
+		return fmt.Errorf("%s lacks %v", actor, c)
+	})
+	audit := retention.AuditorFunc(func(_ context.Context, e retention.AuditEvent) error {
+		fmt.Println("audit:", e.Act, e.Actor, e.RecordID, e.Allowed)
+		return nil
+	})
+	del := retention.HandlerFunc(func(_ context.Context, _ retention.Action, recs []retention.Record, _ []retention.Outcome) error {
+		fmt.Println("deleted", recs[0].ID)
+		return nil
+	})
+	noSource := retention.SourceFunc(func(context.Context, string, int) (retention.Batch, error) { return retention.Batch{}, nil })
+	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	s, _ := retention.NewSweeper(pol, noSource, retention.SlogEvidence(slog.New(slog.DiscardHandler)), retention.SweepConfig{},
+		retention.WithHandler(retention.Delete, del), retention.WithAuthorizer(officers), retention.WithAuditor(audit),
+		retention.WithClock(func() time.Time { return now }))
+	lead := retention.Record{ID: "lead-7", Category: "leads", Created: now.AddDate(0, -2, 0)}
+	invoice := retention.Record{ID: "inv-3", Category: "invoices", Created: now.AddDate(0, -2, 0)}
+	officer := retention.Privilege{Actor: "privacy-officer", Bypass: true, Reason: "customer request"}
+	fmt.Println(s.DisposeEarly(context.Background(), lead, retention.Privilege{Actor: "privacy-officer"}))
+	fmt.Println(s.DisposeEarly(context.Background(), lead, officer))
+	fmt.Println(s.DisposeEarly(context.Background(), invoice, officer))
+	// Output:
+	// audit: early_disposal privacy-officer lead-7 false
+	// retention: governance bypass not requested: record "lead-7" is retained until 2027-09-21T00:00:00Z
+	// audit: early_disposal privacy-officer lead-7 true
+	// deleted lead-7
+	// <nil>
+	// audit: early_disposal privacy-officer inv-3 false
+	// retention: compliance mode forbids this: record "inv-3" of category "invoices" is retained until 2027-09-21T00:00:00Z
+}

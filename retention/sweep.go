@@ -317,7 +317,8 @@ func (s *Sweeper) Sweep(ctx context.Context) (SweepReport, error) {
 
 // DryRun walks the whole source like [Sweeper.Sweep] but changes nothing:
 // no action, no evidence, no checkpoint. visit, when not nil, sees every
-// record with its decision.
+// record with its decision (the zero Decision for a record whose category
+// has no policy).
 func (s *Sweeper) DryRun(ctx context.Context, visit func(*Record, Decision)) (SweepReport, error) {
 	return s.walk(ctx, true, visit)
 }

@@ -649,3 +649,49 @@ func TestSweepEvidencingHandler(t *testing.T) {
 	assert.Equal(t, SkippedHeld, store.own[1].Outcome)
 	assert.Equal(t, "b", store.own[1].RecordID)
 }
+
+// TestSweeperConcurrent hammers one Sweeper, Governor and the in-memory
+// stores from many goroutines and compares with single-threaded results.
+func TestSweeperConcurrent(t *testing.T) {
+	pol := propPolicies(t)
+	recs := randomRecords(rand.New(rand.NewPCG(8, 8)), 3000)
+	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	store := newMemStore(recs, nil)
+	s, err := NewSweeper(pol, store, &memSink{}, SweepConfig{BatchSize: 256},
+		append(allHandlers(store), WithClock(func() time.Time { return now }))...)
+	require.NoError(t, err)
+	want, err := s.DryRun(context.Background(), nil)
+	require.NoError(t, err)
+	g := NewGovernor(WithAuthorizer(testGrants), WithAuditor(&recordingAuditor{}), WithClock(func() time.Time { return now }))
+	wantEarly := make([]error, 50)
+	for i := range wantEarly {
+		_, wantEarly[i] = g.CheckEarly(context.Background(), pol, &recs[i], Privilege{Actor: "officer", Bypass: true})
+	}
+	cps, q := &MemoryCheckpoints{}, &MemoryErasureQueue{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			rep, err := s.DryRun(context.Background(), nil)
+			assert.NoError(t, err)
+			assert.Equal(t, want, rep)
+			for i := range wantEarly {
+				_, err := g.CheckEarly(context.Background(), pol, &recs[i], Privilege{Actor: "officer", Bypass: true})
+				assert.Equal(t, errors.Is(wantEarly[i], ErrComplianceMode), errors.Is(err, ErrComplianceMode))
+				assert.Equal(t, wantEarly[i] == nil, err == nil)
+			}
+			name := fmt.Sprint("sweep", w)
+			for i := range 100 {
+				require.NoError(t, cps.Save(context.Background(), name, fmt.Sprint(i)))
+				require.NoError(t, q.Enqueue(context.Background(), ErasureRequest{ID: fmt.Sprint(w, "-", i)}, nil))
+			}
+			c, ok, err := cps.Load(context.Background(), name)
+			assert.NoError(t, err)
+			assert.True(t, ok)
+			assert.Equal(t, "99", c)
+		})
+	}
+	wg.Wait()
+	assert.Len(t, q.Pending(), 800)
+	gone, _ := store.state()
+	assert.Empty(t, gone, "dry runs changed nothing")
+}

@@ -586,3 +586,40 @@ func (r *recordingSink) WriteEvidence(_ context.Context, ds []retention.Disposit
 	r.ds = append(r.ds, ds...)
 	return nil
 }
+
+func TestCheckpointsConcurrent(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	table := uniqueName(t, "cps")
+	require.NoError(t, sqlsource.MigrateCheckpoints(ctx, db, table))
+	t.Cleanup(func() { exec(t, db, `DROP TABLE IF EXISTS `+table) })
+	cps, err := sqlsource.NewCheckpoints(db, table)
+	require.NoError(t, err)
+	_, ok, err := cps.Load(ctx, "none")
+	require.NoError(t, err)
+	assert.False(t, ok)
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			name := fmt.Sprint("sweep-", g)
+			for i := range 20 {
+				assert.NoError(t, cps.Save(ctx, name, fmt.Sprint("t|2026-01-01T00:00:00Z|", i)))
+			}
+			c, ok, err := cps.Load(ctx, name)
+			assert.NoError(t, err)
+			assert.True(t, ok)
+			assert.Equal(t, "t|2026-01-01T00:00:00Z|19", c)
+			if g%2 == 0 {
+				assert.NoError(t, cps.Clear(ctx, name))
+			}
+		})
+	}
+	wg.Wait()
+	for g := range 6 {
+		_, ok, err := cps.Load(ctx, fmt.Sprint("sweep-", g))
+		require.NoError(t, err)
+		assert.Equal(t, g%2 == 1, ok)
+	}
+	_, err = sqlsource.NewCheckpoints(db, "bad name")
+	assert.ErrorIs(t, err, sqlsource.ErrInvalidConfig)
+}
