@@ -34,7 +34,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	if cpuOK && cpu1 > cpu0 {
 		b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "records/cpu-s")
 	}
-	if due == 0 {
+	if b.N >= len(recs) && due == 0 {
 		b.Fatal("nothing due")
 	}
 }
