@@ -12,7 +12,7 @@ var fuzzSeeds = []string{
 	"", "john.doe@example.com", "+1 415-555-0132", "4242 4242 4242 4242", "DE89 3704 0044 0532 0130 00",
 	"536-90-4399", "Мария Иванова", "山田 太郎", "192.0.2.77", "2001:db8::1", "[2001:db8::1]:443",
 	"https://bob:pw@example.com/a?token=abc#f", "/a?b=c;d", "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
-	"😀😀😀", "\xff\xfe", "a\x00b", "@", "a@", "@b", "+", "--", "%", "::ffff:1.2.3.4",
+	"😀😀😀", "\xff\xfe", "a\x00b", "https://example.com/\x7fabcdefgh", "https://example.com/abcdefg\x1f", "@", "a@", "@b", "+", "--", "%", "::ffff:1.2.3.4",
 }
 
 // FuzzPresets checks that no preset or built-in rule panics, that the output
@@ -41,6 +41,10 @@ func FuzzPresets(f *testing.F) {
 			if !utf8.ValidString(s) && got != failed {
 				t.Fatalf("preset %d: invalid UTF-8 input %q gave %q, want %q", i, s, got, failed)
 			}
+		}
+		naive := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f })
+		if validURLChars(s) != naive {
+			t.Fatalf("validURLChars(%q) = %v, want %v", s, !naive, naive)
 		}
 		// The digit presets keep the layout: same length, each byte either
 		// the input's or the mask character.

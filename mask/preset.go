@@ -597,9 +597,9 @@ func (r URLRule) Mask(s string) string {
 		return ""
 	}
 	// Each masked part becomes "****": at most four more bytes for the
-	// userinfo, the fragment and each query part.
-	parts := 2 + strings.Count(s, "&") + strings.Count(s, ";") + strings.Count(s, "?")
-	b := r.Append(make([]byte, 0, len(s)+4*parts), s)
+	// userinfo, the fragment and each query part. (Parts separated by ';'
+	// may cost a second allocation.)
+	b := r.Append(make([]byte, 0, len(s)+12+4*strings.Count(s, "&")), s)
 	return bytesToString(b)
 }
 
@@ -608,96 +608,110 @@ func (URLRule) Append(dst []byte, s string) []byte {
 	if s == "" {
 		return dst
 	}
-	// Each byte is looked at once: the loops below check for spaces and
-	// control characters as they go, and note any non-ASCII byte for a
-	// final UTF-8 check.
-	start := len(dst)
-	fail := func() []byte { return append(dst[:start], failed...) }
-	var high byte // OR of all bytes seen; >= 0x80 when some are not ASCII
+	out, ok := appendURL(dst, s)
+	if !ok {
+		return append(dst, failed...)
+	}
+	return out
+}
+
+// appendURL appends the masked URL, or reports false.
+func appendURL(dst []byte, s string) ([]byte, bool) {
+	if !validURLChars(s) {
+		return dst, false
+	}
 	rest := s
 	switch {
 	case len(s) >= 2 && s[0] == '/' && s[1] == '/':
 		dst = append(dst, "//"...)
-		var ok bool
-		if dst, rest, high, ok = appendAuthority(dst, s[2:]); !ok {
-			return fail()
-		}
+		dst, rest = appendAuthority(dst, s[2:])
 	case s[0] == '/':
 	default:
 		i := schemeEnd(s)
 		if i < 0 {
-			return fail()
+			return dst, false
 		}
 		dst = append(dst, s[:i+3]...)
-		var ok bool
-		if dst, rest, high, ok = appendAuthority(dst, s[i+3:]); !ok {
-			return fail()
-		}
+		dst, rest = appendAuthority(dst, s[i+3:])
 	}
 	// Path, up to the query or the fragment.
-	i := 0
-	for ; i < len(rest); i++ {
-		c := rest[i]
-		if c == '?' || c == '#' {
-			break
-		}
-		if c <= ' ' || c == 0x7f {
-			return fail()
-		}
-		high |= c
+	frag := strings.IndexByte(rest, '#')
+	if frag < 0 {
+		frag = len(rest)
 	}
-	dst = append(dst, rest[:i]...)
-	if i < len(rest) && rest[i] == '?' {
-		dst = append(dst, '?')
-		i++
-		part, eq := i, -1 // start of the current part, index of its first '='
-		for ; ; i++ {
-			if i < len(rest) {
-				c := rest[i]
-				if c <= ' ' || c == 0x7f {
-					return fail()
-				}
-				high |= c
-				if c != '&' && c != ';' && c != '#' {
-					if c == '=' && eq < 0 {
-						eq = i
-					}
-					continue
-				}
-			}
-			switch {
-			case eq >= 0:
-				dst = append(dst, rest[part:eq+1]...)
-				if eq+1 < i {
-					dst = append(dst, failed...)
-				}
-			case part < i:
-				dst = append(dst, failed...)
-			}
-			if i == len(rest) || rest[i] == '#' {
-				break
-			}
-			dst = append(dst, rest[i])
-			part, eq = i+1, -1
-		}
+	q := strings.IndexByte(rest[:frag], '?')
+	if q < 0 {
+		dst = append(dst, rest[:frag]...)
+	} else {
+		dst = append(dst, rest[:q+1]...)
+		dst = appendQuery(dst, rest[q+1:frag])
 	}
-	if i < len(rest) { // fragment
-		for j := i + 1; j < len(rest); j++ {
-			c := rest[j]
-			if c <= ' ' || c == 0x7f {
-				return fail()
-			}
-			high |= c
-		}
+	if frag < len(rest) {
 		dst = append(dst, '#')
-		if i+1 < len(rest) {
+		if frag+1 < len(rest) {
 			dst = append(dst, failed...)
 		}
 	}
-	if high >= utf8.RuneSelf && !utf8.ValidString(s) {
-		return fail()
+	return dst, true
+}
+
+// appendQuery appends a query with every value masked.
+func appendQuery(dst []byte, q string) []byte {
+	part, eq := 0, -1 // start of the current part, index of its first '='
+	for i := 0; ; i++ {
+		if i < len(q) {
+			c := q[i]
+			if c != '&' && c != ';' {
+				if c == '=' && eq < 0 {
+					eq = i
+				}
+				continue
+			}
+		}
+		switch {
+		case eq >= 0:
+			dst = append(dst, q[part:eq+1]...)
+			if eq+1 < i {
+				dst = append(dst, failed...)
+			}
+		case part < i:
+			dst = append(dst, failed...)
+		}
+		if i == len(q) {
+			return dst
+		}
+		dst = append(dst, q[i])
+		part, eq = i+1, -1
 	}
-	return dst
+}
+
+// validURLChars reports whether s is valid UTF-8 without spaces or control
+// characters. It tests eight bytes at a time.
+func validURLChars(s string) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	var seen uint64 // OR of all bytes, to find non-ASCII input
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below 0x21 (space and C0 controls), or equal to 0x7f.
+		del := w ^ (ones * 0x7f)
+		if (w-ones*0x21)&^w&high != 0 || (del-ones)&^del&high != 0 {
+			return false
+		}
+		seen |= w
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c == 0x7f {
+			return false
+		}
+		seen |= uint64(c)
+	}
+	return seen&high == 0 || utf8.ValidString(s)
 }
 
 // schemeEnd returns the index of "://" after a valid scheme, or -1.
@@ -719,20 +733,14 @@ func schemeEnd(s string) int {
 }
 
 // appendAuthority appends the masked authority at the start of rest and
-// returns the rest after it, the OR of its bytes, and false if it holds a
-// space or a control character.
-func appendAuthority(dst []byte, rest string) ([]byte, string, byte, bool) {
+// returns the rest after it.
+func appendAuthority(dst []byte, rest string) ([]byte, string) {
 	end, at := 0, -1
-	var high byte
 	for ; end < len(rest); end++ {
 		c := rest[end]
 		if c == '/' || c == '?' || c == '#' {
 			break
 		}
-		if c <= ' ' || c == 0x7f {
-			return dst, "", 0, false
-		}
-		high |= c
 		if c == '@' {
 			at = end
 		}
@@ -748,7 +756,7 @@ func appendAuthority(dst []byte, rest string) ([]byte, string, byte, bool) {
 		auth = auth[at+1:]
 	}
 	dst = append(dst, auth...)
-	return dst, rest[end:], high, true
+	return dst, rest[end:]
 }
 
 // CredentialRule masks secrets such as API keys, passwords and JWTs to a
