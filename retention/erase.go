@@ -65,11 +65,11 @@ type namedStore struct {
 
 // ErasureRequest asks to erase everything about a subject.
 type ErasureRequest struct {
-	ID      string    `json:"id"`
-	Subject string    `json:"subject"`
-	Actor   string    `json:"actor"`
-	Reason  string    `json:"reason,omitempty"`
-	At      time.Time `json:"at"`
+	ID      string    `json:"id" yaml:"id"`
+	Subject string    `json:"subject" yaml:"subject"`
+	Actor   string    `json:"actor" yaml:"actor"`
+	Reason  string    `json:"reason,omitempty" yaml:"reason,omitempty"`
+	At      time.Time `json:"at" yaml:"at"`
 }
 
 // ErasureStatus is the result of an erasure request.
@@ -98,26 +98,26 @@ func (s ErasureStatus) String() string {
 
 // ErasedItem reports one store's part of an erasure.
 type ErasedItem struct {
-	Store string `json:"store"`
-	Count int    `json:"count"`
+	Store string `json:"store" yaml:"store"`
+	Count int    `json:"count" yaml:"count"`
 }
 
 // ErasureReport says what an erasure did and what lies out of reach.
 type ErasureReport struct {
-	RequestID string        `json:"request_id"`
-	Subject   string        `json:"subject"`
-	Time      time.Time     `json:"time"`
-	Status    ErasureStatus `json:"status"`
+	RequestID string        `json:"request_id" yaml:"request_id"`
+	Subject   string        `json:"subject" yaml:"subject"`
+	Time      time.Time     `json:"time" yaml:"time"`
+	Status    ErasureStatus `json:"status" yaml:"status"`
 	// Holds lists the IDs of the holds that refused the request.
-	Holds []string `json:"holds,omitempty"`
+	Holds []string `json:"holds,omitempty" yaml:"holds,omitempty"`
 	// KeyShredded is true when the subject's data key was destroyed.
-	KeyShredded bool `json:"key_shredded"`
+	KeyShredded bool `json:"key_shredded" yaml:"key_shredded"`
 	// Erased lists each store's count of removed items.
-	Erased []ErasedItem `json:"erased,omitempty"`
+	Erased []ErasedItem `json:"erased,omitempty" yaml:"erased,omitempty"`
 	// Failed lists the steps that failed ("key", or a store's name).
-	Failed []string `json:"failed,omitempty"`
+	Failed []string `json:"failed,omitempty" yaml:"failed,omitempty"`
 	// OutOfReach lists what the library could not erase itself.
-	OutOfReach []string `json:"out_of_reach,omitempty"`
+	OutOfReach []string `json:"out_of_reach,omitempty" yaml:"out_of_reach,omitempty"`
 }
 
 // Eraser runs erasure requests (the right to be forgotten): it refuses and

@@ -347,12 +347,12 @@ func (g *Governor) ChangePolicies(ctx context.Context, cur, next *Policies, p Pr
 // refused too); with only a Subject it holds every record of the subject.
 // It has no expiry: only [Governor.LiftHold] ends it.
 type Hold struct {
-	ID       string    `json:"id"`
-	Subject  string    `json:"subject,omitempty"`
-	RecordID string    `json:"record_id,omitempty"`
-	Reason   string    `json:"reason"`
-	PlacedBy string    `json:"placed_by"`
-	PlacedAt time.Time `json:"placed_at"`
+	ID       string    `json:"id" yaml:"id"`
+	Subject  string    `json:"subject,omitempty" yaml:"subject,omitempty"`
+	RecordID string    `json:"record_id,omitempty" yaml:"record_id,omitempty"`
+	Reason   string    `json:"reason" yaml:"reason"`
+	PlacedBy string    `json:"placed_by" yaml:"placed_by"`
+	PlacedAt time.Time `json:"placed_at" yaml:"placed_at"`
 }
 
 // HoldStore keeps legal holds. Implementations must be safe for concurrent

@@ -21,29 +21,29 @@ var (
 // marshalers of its fields); [New] validates it.
 type Policy struct {
 	// Category is the kind of data the policy governs ("invoices").
-	Category string `json:"category"`
+	Category string `json:"category" yaml:"category"`
 	// Rule names the rule in evidence records; it defaults to Category.
-	Rule string `json:"rule,omitempty"`
+	Rule string `json:"rule,omitempty" yaml:"rule,omitempty"`
 	// Mode is governance or compliance (required).
-	Mode Mode `json:"mode"`
+	Mode Mode `json:"mode" yaml:"mode"`
 	// Period is how long records are kept after the trigger. Exactly one of
 	// Period and RetainUntil must be set.
-	Period Period `json:"period,omitzero"`
+	Period Period `json:"period,omitzero" yaml:"period,omitempty"`
 	// RetainUntil keeps every record of the category until this instant,
 	// whatever its trigger time.
-	RetainUntil time.Time `json:"retain_until,omitzero"`
+	RetainUntil time.Time `json:"retain_until,omitzero" yaml:"retain_until,omitempty"`
 	// Trigger starts the period (required with Period).
-	Trigger Trigger `json:"trigger,omitempty"`
+	Trigger Trigger `json:"trigger,omitempty" yaml:"trigger,omitempty"`
 	// Event names the event for Trigger == Event ("account_closed").
-	Event string `json:"event,omitempty"`
+	Event string `json:"event,omitempty" yaml:"event,omitempty"`
 	// Action is what happens when the period ends (required).
-	Action Action `json:"action"`
+	Action Action `json:"action" yaml:"action"`
 	// MinPeriod and MaxPeriod bound Period, now and in every later change.
-	MinPeriod Period `json:"min_period,omitzero"`
-	MaxPeriod Period `json:"max_period,omitzero"`
+	MinPeriod Period `json:"min_period,omitzero" yaml:"min_period,omitempty"`
+	MaxPeriod Period `json:"max_period,omitzero" yaml:"max_period,omitempty"`
 	// LegalBasis records why the data is kept (an article, a contract
 	// clause); it is carried into audit events.
-	LegalBasis string `json:"legal_basis,omitempty"`
+	LegalBasis string `json:"legal_basis,omitempty" yaml:"legal_basis,omitempty"`
 }
 
 // Config is a set of policies as it comes from a file or from code. The zero
@@ -53,8 +53,8 @@ type Config struct {
 	// Categories, when set, lists the categories the application knows:
 	// a policy for any other category is an error, and so is a listed
 	// category without a policy.
-	Categories []string `json:"categories,omitempty"`
-	Policies   []Policy `json:"policies"`
+	Categories []string `json:"categories,omitempty" yaml:"categories,omitempty"`
+	Policies   []Policy `json:"policies" yaml:"policies"`
 }
 
 // Policies is a validated, immutable set of policies, safe for concurrent

@@ -8,6 +8,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/testvec"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/assert/yaml"
 	"github.com/stretchr/testify/require"
 )
 
@@ -274,4 +275,47 @@ func FuzzEnumText(f *testing.F) {
 			require.Equal(t, s, string(out))
 		}
 	})
+}
+
+// TestConfigYAML: the policy file of the CLI is YAML; the same struct
+// decodes from it through its yaml tags and text unmarshalers.
+func TestConfigYAML(t *testing.T) {
+	doc := `
+categories: [invoices, sessions, campaign]
+policies:
+  - category: invoices
+    mode: compliance
+    period: 10y
+    trigger: created
+    action: delete
+    min_period: 10y
+    legal_basis: "HGB §257"
+  - category: sessions
+    rule: sessions-30d
+    mode: governance
+    period: 30d
+    trigger: last_activity
+    action: anonymize
+  - category: campaign
+    mode: governance
+    retain_until: 2027-01-01T00:00:00Z
+    action: review
+`
+	var cfg Config
+	require.NoError(t, yaml.Unmarshal([]byte(doc), &cfg))
+	p, err := New(cfg)
+	require.NoError(t, err)
+	inv, _ := p.Policy("invoices")
+	assert.Equal(t, Policy{Category: "invoices", Rule: "invoices", Mode: Compliance, Period: mustPeriod(t, "10y"), Trigger: Created,
+		Action: Delete, MinPeriod: mustPeriod(t, "10y"), LegalBasis: "HGB §257"}, inv)
+	c, _ := p.Policy("campaign")
+	assert.Equal(t, mustTime(t, "2027-01-01T00:00:00Z"), c.RetainUntil)
+	s, _ := p.Policy("sessions")
+	assert.Equal(t, "sessions-30d", s.Rule)
+
+	for _, bad := range []string{"period: 6m", "period: -30d", "mode: strict", "action: shred"} {
+		var c Config
+		err := yaml.Unmarshal([]byte("policies:\n  - category: x\n    "+bad+"\n"), &c)
+		assert.Error(t, err, bad)
+	}
 }

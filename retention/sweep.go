@@ -9,9 +9,14 @@ import (
 	"time"
 )
 
-// ErrNoHandler is returned by [NewSweeper] when a policy's action has no
-// handler, and by [Sweeper.DisposeEarly] likewise.
-var ErrNoHandler = errors.New("retention: no handler for action")
+var (
+	// ErrNoHandler is returned by [NewSweeper] when a policy's action has no
+	// handler, and by [Sweeper.DisposeEarly] likewise.
+	ErrNoHandler = errors.New("retention: no handler for action")
+	// ErrBadSource is returned when a [Source] returns records without
+	// advancing its cursor, which would make the walk loop forever.
+	ErrBadSource = errors.New("retention: source did not advance")
+)
 
 // Batch is one page of records from a [Source].
 type Batch struct {
@@ -117,15 +122,15 @@ func WithHandler(a Action, h Handler) Option {
 // which record, under which rule, what was done, when, by whom, and the
 // outcome. It never holds the record's data.
 type Disposition struct {
-	RecordID string    `json:"record_id"`
-	Category string    `json:"category"`
-	Rule     string    `json:"rule"`
-	Action   Action    `json:"action"`
-	Time     time.Time `json:"time"`
-	Actor    string    `json:"actor"`
-	Outcome  Outcome   `json:"outcome"`
+	RecordID string    `json:"record_id" yaml:"record_id"`
+	Category string    `json:"category" yaml:"category"`
+	Rule     string    `json:"rule" yaml:"rule"`
+	Action   Action    `json:"action" yaml:"action"`
+	Time     time.Time `json:"time" yaml:"time"`
+	Actor    string    `json:"actor" yaml:"actor"`
+	Outcome  Outcome   `json:"outcome" yaml:"outcome"`
 	// Early is true for a governance-mode disposal before the period ended.
-	Early bool `json:"early,omitempty"`
+	Early bool `json:"early,omitempty" yaml:"early,omitempty"`
 }
 
 // LogValue renders the disposition for log/slog.
@@ -214,15 +219,16 @@ func (m *MemoryCheckpoints) Clear(_ context.Context, name string) error {
 
 // SweepConfig bounds a sweep. The zero value is a safe default.
 type SweepConfig struct {
-	// Name identifies the sweep's checkpoint (default "retention").
-	Name string `json:"name,omitempty"`
+	// Name identifies the sweep's checkpoint (default "retention"); give
+	// each source its own name when they share a checkpoint store.
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
 	// BatchSize is the number of records per batch (default 1000, at most
 	// 100,000).
-	BatchSize int `json:"batch_size,omitempty"`
+	BatchSize int `json:"batch_size,omitempty" yaml:"batch_size,omitempty"`
 	// RecordsPerSecond caps the walk's rate; 0 means no cap.
-	RecordsPerSecond float64 `json:"records_per_second,omitempty"`
+	RecordsPerSecond float64 `json:"records_per_second,omitempty" yaml:"records_per_second,omitempty"`
 	// Actor names the sweeper in evidence (default "retention-sweeper").
-	Actor string `json:"actor,omitempty"`
+	Actor string `json:"actor,omitempty" yaml:"actor,omitempty"`
 }
 
 // MaxBatchSize is the largest accepted [SweepConfig.BatchSize].
@@ -361,6 +367,9 @@ func (s *Sweeper) walk(ctx context.Context, dry bool, visit func(*Record, Decisi
 			}
 			return rep, nil
 		}
+		if b.Next == "" || b.Next == cursor {
+			return rep, fmt.Errorf("%w: a batch of %d records did not advance the cursor", ErrBadSource, len(b.Records))
+		}
 		rep.Batches++
 		for a := range groups {
 			groups[a] = groups[a][:0]
@@ -495,7 +504,8 @@ func (s *Sweeper) dispose(ctx context.Context, h Handler, a Action, recs []Recor
 // compliance mode; in governance mode only with p.Bypass and
 // [CapBypassGovernance], audited. A record already due is disposed of
 // without privilege. The disposition is written to the evidence sink with
-// the actor's name.
+// the actor's name. r.Held must reflect the record's holds; handlers check
+// holds again when they act, as the sqlsource adapter does.
 func (s *Sweeper) DisposeEarly(ctx context.Context, r Record, p Privilege) error {
 	d, err := s.gov.CheckEarly(ctx, s.pol, &r, p)
 	if err != nil {

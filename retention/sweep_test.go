@@ -695,3 +695,23 @@ func TestSweeperConcurrent(t *testing.T) {
 	gone, _ := store.state()
 	assert.Empty(t, gone, "dry runs changed nothing")
 }
+
+func TestSweepBadSource(t *testing.T) {
+	pol := propPolicies(t)
+	stuck := SourceFunc(func(_ context.Context, cursor string, _ int) (Batch, error) {
+		return Batch{Records: []Record{{ID: "a", Category: "c30d"}}, Next: "a"}, nil
+	})
+	noCursor := SourceFunc(func(_ context.Context, cursor string, _ int) (Batch, error) {
+		return Batch{Records: []Record{{ID: "a", Category: "c30d"}}}, nil
+	})
+	for name, src := range map[string]Source{"stuck": stuck, "no cursor": noCursor} {
+		t.Run(name, func(t *testing.T) {
+			s, err := NewSweeper(pol, src, &memSink{}, SweepConfig{}, allHandlers(newMemStore(nil, nil))...)
+			require.NoError(t, err)
+			_, err = s.Sweep(context.Background())
+			assert.ErrorIs(t, err, ErrBadSource)
+			_, err = s.DryRun(context.Background(), nil)
+			assert.ErrorIs(t, err, ErrBadSource)
+		})
+	}
+}

@@ -52,43 +52,43 @@ var ErrBadCursor = errors.New("sqlsource: bad cursor")
 // TimeColumn and a category are required.
 type Config struct {
 	// Table is the table's name, optionally schema-qualified.
-	Table string `json:"table"`
+	Table string `json:"table" yaml:"table"`
 	// IDColumn is the primary key column (default "id").
-	IDColumn string `json:"id_column,omitempty"`
+	IDColumn string `json:"id_column,omitempty" yaml:"id_column,omitempty"`
 	// IDType is the SQL type of the ID column, used to cast the array of
 	// IDs: text (default), varchar, uuid, integer or bigint.
-	IDType string `json:"id_type,omitempty"`
+	IDType string `json:"id_type,omitempty" yaml:"id_type,omitempty"`
 	// TimeColumn holds the time that starts each row's retention period. A
 	// NULL means the trigger has not happened: such a row is retained, unless
 	// its policy has a retain-until date.
-	TimeColumn string `json:"time_column"`
+	TimeColumn string `json:"time_column" yaml:"time_column"`
 	// SkipNullTimes skips rows whose time is NULL instead of reading them
 	// (first, in id order). Set it when no policy of the table's categories
 	// has a retain-until date: such rows are then always retained, and
 	// reading them is wasted work.
-	SkipNullTimes bool `json:"skip_null_times,omitempty"`
+	SkipNullTimes bool `json:"skip_null_times,omitempty" yaml:"skip_null_times,omitempty"`
 	// Trigger says which trigger TimeColumn is (default created); it must
 	// match the category's policy.
-	Trigger retention.Trigger `json:"trigger,omitempty"`
+	Trigger retention.Trigger `json:"trigger,omitempty" yaml:"trigger,omitempty"`
 	// Category is the category of every row, unless CategoryColumn names a
 	// column holding each row's category.
-	Category       string `json:"category,omitempty"`
-	CategoryColumn string `json:"category_column,omitempty"`
+	Category       string `json:"category,omitempty" yaml:"category,omitempty"`
+	CategoryColumn string `json:"category_column,omitempty" yaml:"category_column,omitempty"`
 	// SubjectColumn optionally names the column of the row's subject.
-	SubjectColumn string `json:"subject_column,omitempty"`
+	SubjectColumn string `json:"subject_column,omitempty" yaml:"subject_column,omitempty"`
 	// HoldColumn optionally names a boolean column; true means held.
-	HoldColumn string `json:"hold_column,omitempty"`
+	HoldColumn string `json:"hold_column,omitempty" yaml:"hold_column,omitempty"`
 	// HoldsTable optionally names a table of held record IDs, in column
 	// HoldsIDColumn (default "record_id") of the same type as the IDs.
-	HoldsTable    string `json:"holds_table,omitempty"`
-	HoldsIDColumn string `json:"holds_id_column,omitempty"`
+	HoldsTable    string `json:"holds_table,omitempty" yaml:"holds_table,omitempty"`
+	HoldsIDColumn string `json:"holds_id_column,omitempty" yaml:"holds_id_column,omitempty"`
 	// AnonymizeSet is the SET list that anonymizes a row, for example
 	// "email = NULL, name = 'anonymized'". Required for the anonymize action.
-	AnonymizeSet string `json:"anonymize_set,omitempty"`
+	AnonymizeSet string `json:"anonymize_set,omitempty" yaml:"anonymize_set,omitempty"`
 	// DisposedColumn names a timestamp column that anonymization sets to
 	// the current time; rows where it is not NULL are not read again.
 	// Required with AnonymizeSet.
-	DisposedColumn string `json:"disposed_column,omitempty"`
+	DisposedColumn string `json:"disposed_column,omitempty" yaml:"disposed_column,omitempty"`
 }
 
 // Table is a SQL table as a retention source and handler. It is immutable
