@@ -19,7 +19,10 @@
 // # Indexes
 //
 // A sweep reads the table in (timestamp, id) order; an index on
-// (timestamp column, id column) keeps each page cheap. The holds table
+// (timestamp column, id column) keeps each page cheap. Unless
+// [Config.SkipNullTimes] is set, each sweep starts with the rows whose
+// timestamp is NULL, in id order; a partial index on (id) WHERE the
+// timestamp IS NULL keeps that cheap on a large table. The holds table
 // wants an index on its record ID column.
 //
 // # Trust
@@ -290,7 +293,7 @@ func (t *Table) page(ctx context.Context, nullPhase bool, query string, limit in
 		return retention.Batch{}, fmt.Errorf("sqlsource: reading %s: %w", t.cfg.Table, err)
 	}
 	defer rows.Close()
-	b := retention.Batch{Records: make([]retention.Record, 0, limit)}
+	b := retention.Batch{Records: make([]retention.Record, 0, min(limit, 4096))}
 	var last time.Time
 	for rows.Next() {
 		var (
