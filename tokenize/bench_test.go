@@ -1,0 +1,211 @@
+package tokenize_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/custos-dev/custos/tokenize"
+	"github.com/custos-dev/custos/tokenize/fpe"
+	"github.com/custos-dev/custos/tokenize/vault"
+)
+
+// BenchmarkPseudonym compares a pseudonym of a 16-byte value with its floor,
+// a reused stdlib HMAC-SHA256 (Reset, Write, Sum into a buffer), in the same
+// run.
+func BenchmarkPseudonym(b *testing.B) {
+	value := "0123456789abcdef"
+	vb := []byte(value)
+	p, err := tokenize.NewPseudonymizer(newRoot(b), "customers.email", tokenize.PseudonymConfig{})
+	require.NoError(b, err)
+	b.Run("floor=hmac-sha256", func(b *testing.B) {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		h := hmac.New(sha256.New, key)
+		var out [sha256.Size]byte
+		b.SetBytes(int64(len(vb)))
+		b.ReportAllocs()
+		for b.Loop() {
+			h.Reset()
+			h.Write(vb)
+			h.Sum(out[:0])
+		}
+	})
+	b.Run("Pseudonym", func(b *testing.B) {
+		b.SetBytes(int64(len(value)))
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = p.Pseudonym(value)
+		}
+	})
+	b.Run("AppendPseudonym", func(b *testing.B) {
+		dst := make([]byte, 0, 64)
+		b.SetBytes(int64(len(vb)))
+		b.ReportAllocs()
+		for b.Loop() {
+			dst = p.AppendPseudonym(dst[:0], vb)
+		}
+	})
+}
+
+// BenchmarkFPECard compares card tokens with the raw FF1 call on the same
+// 16 digits under the same key, in the same run.
+func BenchmarkFPECard(b *testing.B) {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	raw, err := fpe.NewFF1(key, nil, fpe.Digits)
+	require.NoError(b, err)
+	b.Run("floor=ff1-raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := raw.Encrypt("4111111111111111"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	luhn := tokenize.CardTemplate()
+	luhn.FailLuhn = true
+	last4 := tokenize.CardTemplate()
+	last4.KeepLast = 4
+	cases := []struct {
+		name  string
+		tmpl  tokenize.Template
+		value string
+	}{
+		{"plain", tokenize.CardTemplate(), "4111111111111111"},
+		{"layout", tokenize.CardTemplate(), "4111-1111-1111-1111"},
+		{"layout-fail-luhn", luhn, "4111-1111-1111-1111"},
+		{"layout-keep-last4", last4, "4111-1111-1111-1111"},
+	}
+	for _, c := range cases {
+		f, err := tokenize.NewFormatPreservingRawKey(key, "cards", c.tmpl)
+		require.NoError(b, err)
+		b.Run("Tokenize/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := f.Tokenize(c.value); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	f, err := tokenize.NewFormatPreservingRawKey(key, "cards", luhn)
+	require.NoError(b, err)
+	tok, err := f.Tokenize("4111-1111-1111-1111")
+	require.NoError(b, err)
+	b.Run("Detokenize/layout-fail-luhn", func(b *testing.B) {
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.Detokenize(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkDeterministic(b *testing.B) {
+	d, err := tokenize.NewDeterministic(newRoot(b), "customers.ssn")
+	require.NoError(b, err)
+	tok, err := d.Tokenize("078-05-1120")
+	require.NoError(b, err)
+	b.Run("Tokenize", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = d.Tokenize("078-05-1120")
+		}
+	})
+	b.Run("Detokenize", func(b *testing.B) {
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = d.Detokenize(ctx, tok)
+		}
+	})
+}
+
+// vaultBatchSizes are the batch sizes of BenchmarkVault beside single calls.
+// One iteration of the largest writes 1,000 records.
+var vaultBatchSizes = []int{100, 1000}
+
+// BenchmarkVault measures vault tokenization one value per call and in
+// batches on every store, reporting tokens/s; PostgreSQL and Redis are
+// skipped when not configured.
+func BenchmarkVault(b *testing.B) {
+	for _, k := range storeKinds {
+		b.Run(k.name, func(b *testing.B) {
+			benchVault(b, k.new)
+		})
+	}
+}
+
+func benchVault(b *testing.B, newStore func(testing.TB) vault.Store) {
+	ctx := context.Background()
+	root := newRoot(b)
+	values := make([]string, vaultBatchSizes[len(vaultBatchSizes)-1])
+	for i := range values {
+		values[i] = fmt.Sprintf("4111-1111-%04d-%04d", i/10000, i%10000)
+	}
+	report := func(b *testing.B, tokens int) {
+		b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(tokens), "ns/token")
+	}
+	b.Run("Tokenize/single", func(b *testing.B) {
+		v := newVault(b, root, newStore(b), tokenize.VaultConfig{})
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			if _, err := v.Tokenize(ctx, values[n%len(values)]); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		report(b, n)
+	})
+	for _, size := range vaultBatchSizes {
+		b.Run(fmt.Sprintf("TokenizeBatch/%d", size), func(b *testing.B) {
+			v := newVault(b, root, newStore(b), tokenize.VaultConfig{})
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if _, err := v.TokenizeBatch(ctx, values[:size]); err != nil {
+					b.Fatal(err)
+				}
+				n += size
+			}
+			report(b, n)
+		})
+	}
+	v := newVault(b, root, newStore(b), tokenize.VaultConfig{})
+	tokens, err := v.TokenizeBatch(ctx, values)
+	require.NoError(b, err)
+	b.Run("Detokenize/single", func(b *testing.B) {
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			if _, err := v.Detokenize(ctx, tokens[n%len(tokens)]); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		report(b, n)
+	})
+	for _, size := range vaultBatchSizes {
+		b.Run(fmt.Sprintf("DetokenizeBatch/%d", size), func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if _, err := v.DetokenizeBatch(ctx, tokens[:size]); err != nil {
+					b.Fatal(err)
+				}
+				n += size
+			}
+			report(b, n)
+		})
+	}
+}
