@@ -140,7 +140,15 @@ func (p Partial) Mask(s string) string {
 	if s == "" {
 		return ""
 	}
-	if p.FixedLength <= 0 && maskChar(p.Char) < utf8.RuneSelf {
+	if c := maskChar(p.Char); p.FixedLength <= 0 && c < utf8.RuneSelf {
+		if p.KeepFirst <= 0 && p.KeepLast <= 0 && p.Ignore == "" {
+			// Everything masked: one mask character per character.
+			b := make([]byte, utf8.RuneCountInString(s))
+			for i := range b {
+				b[i] = byte(c)
+			}
+			return bytesToString(b)
+		}
 		// One output byte per input byte at most.
 		return bytesToString(p.Append(make([]byte, 0, len(s)), s))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -35,7 +36,8 @@ const TagName = "mask"
 type Masker struct {
 	rules map[string]Rule
 	plans sync.Map // planKey -> *planResult
-	top   sync.Map // reflect.Type -> *planResult, for struct and *struct
+	top   sync.Map // reflect.Type -> *topEntry, for struct and *struct
+	last  atomic.Pointer[topEntry]
 }
 
 // NewMasker returns a Masker that resolves tag names through a snapshot of
@@ -178,19 +180,34 @@ func typeName(rv reflect.Value) string {
 	return rv.Type().String()
 }
 
-// topPlan returns the plan for a struct or pointer-to-struct type.
+// A topEntry is the cached plan of a struct or *struct type.
+type topEntry struct {
+	t   reflect.Type
+	p   *plan
+	err error
+}
+
+// topPlan returns the plan for a struct or pointer-to-struct type. The
+// entry used last is checked first, so a service that masks one type in a
+// loop skips the map.
 func (m *Masker) topPlan(t reflect.Type) (*plan, error) {
-	if r, ok := m.top.Load(t); ok {
-		res := r.(*planResult)
-		return res.p, res.err
+	if e := m.last.Load(); e != nil && e.t == t {
+		return e.p, e.err
+	}
+	if v, ok := m.top.Load(t); ok {
+		e := v.(*topEntry)
+		m.last.Store(e)
+		return e.p, e.err
 	}
 	k := t.Kind()
 	if k != reflect.Struct && (k != reflect.Pointer || t.Elem().Kind() != reflect.Struct) {
 		return nil, fmt.Errorf("%w: %s is not a struct or a pointer to a struct", ErrUnsupported, t)
 	}
 	p, err := m.planFor(t, "")
-	m.top.Store(t, &planResult{p: p, err: err})
-	return p, err
+	v, _ := m.top.LoadOrStore(t, &topEntry{t: t, p: p, err: err})
+	e := v.(*topEntry)
+	m.last.Store(e)
+	return e.p, e.err
 }
 
 // A FieldError reports a struct field that cannot be masked as tagged.
