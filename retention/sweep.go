@@ -404,6 +404,9 @@ func (s *Sweeper) walk(ctx context.Context, dry bool, visit func(*Record, Decisi
 		}
 		if dry {
 			cursor = b.Next
+			if err := s.pace(ctx, rep.Scanned, start); err != nil {
+				return rep, err
+			}
 			continue
 		}
 		var handlerErr error
@@ -458,18 +461,29 @@ func (s *Sweeper) walk(ctx context.Context, dry bool, visit func(*Record, Decisi
 			}
 		}
 		cursor = b.Next
-		if s.cfg.RecordsPerSecond > 0 {
-			want := time.Duration(float64(rep.Scanned) / s.cfg.RecordsPerSecond * float64(time.Second))
-			if wait := want - time.Since(start); wait > 0 {
-				t := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return rep, ctx.Err()
-				case <-t.C:
-				}
-			}
+		if err := s.pace(ctx, rep.Scanned, start); err != nil {
+			return rep, err
 		}
+	}
+}
+
+// pace waits until scanned records since start fit the configured rate.
+func (s *Sweeper) pace(ctx context.Context, scanned int, start time.Time) error {
+	if s.cfg.RecordsPerSecond <= 0 {
+		return nil
+	}
+	want := time.Duration(float64(scanned) / s.cfg.RecordsPerSecond * float64(time.Second))
+	wait := want - time.Since(start)
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

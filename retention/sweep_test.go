@@ -501,6 +501,18 @@ func TestSweepRate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 500, rep.Scanned)
 	assert.GreaterOrEqual(t, time.Since(start), 240*time.Millisecond, "500 records at 2000/s take about 250 ms")
+
+	// A dry run is paced too, and a cancelled context ends the wait.
+	store = newMemStore(recs, nil)
+	s, err = NewSweeper(pol, store, &memSink{}, SweepConfig{BatchSize: 50, RecordsPerSecond: 100}, allHandlers(store)...)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	rep, err = s.DryRun(ctx, nil)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, 50, rep.Scanned, "the first batch, then the wait for the rate")
+	assert.Less(t, time.Since(start), 2*time.Second)
 }
 
 func TestNewSweeperRejects(t *testing.T) {
