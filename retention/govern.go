@@ -298,7 +298,7 @@ func untilString(t time.Time) string {
 // actor. For a governance-mode category, shortening or removal needs
 // p.Bypass and [CapBypassGovernance].
 func (g *Governor) ChangePolicies(ctx context.Context, cur, next *Policies, p Privilege) error {
-	ev := AuditEvent{Act: ActChangePolicy}
+	ev := AuditEvent{Act: ActChangePolicy, Actor: p.Actor, Reason: p.Reason}
 	var shortened []string
 	for i := range cur.list {
 		old := &cur.list[i].Policy
@@ -336,7 +336,6 @@ func (g *Governor) ChangePolicies(ctx context.Context, cur, next *Policies, p Pr
 	sort.Strings(shortened)
 	ev.Detail = fmt.Sprint(shortened)
 	if !p.Bypass {
-		ev.Actor, ev.Reason = p.Actor, p.Reason
 		return g.deny(ctx, ev, fmt.Errorf("%w: governance policy shortened (%s)", ErrBypassNotRequested, ev.Detail))
 	}
 	return g.authorize(ctx, ev, p, CapChangePolicy, CapBypassGovernance)

@@ -254,6 +254,8 @@ func TestChangePolicies(t *testing.T) {
 				assert.ErrorIs(t, err, ErrComplianceMode, "actor %q", actor)
 				require.Len(t, aud.all(), 1)
 				assert.False(t, aud.all()[0].Allowed)
+				assert.Equal(t, actor, aud.all()[0].Actor)
+				assert.Equal(t, ActChangePolicy, aud.all()[0].Act)
 			}
 		}
 	})
