@@ -34,7 +34,7 @@ const (
 	MaxRadix = 1 << 16
 
 	// MinDomainSize is the smallest number of distinct values an input may
-	// have: radix^length must be at least this (SP 800-38G Rev. 1, 5.2).
+	// have: radix^length must be at least this (SP 800-38G Rev. 1).
 	MinDomainSize = 1_000_000
 
 	// maxFastLen is the longest input the fixed-width path can take
@@ -105,7 +105,7 @@ func newAlphabet(chars string) (*alphabet, error) {
 		for i := 0; i < len(chars); i++ {
 			if a.ascii2num[chars[i]] != 0xFF {
 				return nil, &fpeError{ErrInvalidAlphabet,
-					fmt.Sprintf("fpe: alphabet character %d repeats an earlier one", i)}
+					fmt.Sprintf("fpe: alphabet character %d repeats an earlier one", i+1)}
 			}
 			a.ascii2num[chars[i]] = uint8(i)
 		}
@@ -115,7 +115,7 @@ func newAlphabet(chars string) (*alphabet, error) {
 		for _, r := range chars {
 			if _, dup := a.rune2num[r]; dup {
 				return nil, &fpeError{ErrInvalidAlphabet,
-					fmt.Sprintf("fpe: alphabet character %d repeats an earlier one", len(a.num2rune))}
+					fmt.Sprintf("fpe: alphabet character %d repeats an earlier one", len(a.num2rune)+1)}
 			}
 			a.rune2num[r] = uint16(len(a.num2rune))
 			a.num2rune = append(a.num2rune, r)
