@@ -365,7 +365,22 @@ func (a *alphabet) numASCII(s string) (u128, bool) {
 	var bad uint8
 	if len(s) <= a.k64 {
 		var x uint64
-		if a.kind == radixDecimal {
+		if a.chars == Digits {
+			// Eight digits at a time, then one at a time.
+			for len(s) >= 8 {
+				v, ok := parse8(s[:8])
+				if !ok {
+					return u128{}, false
+				}
+				x = x*100_000_000 + v
+				s = s[8:]
+			}
+			for i := 0; i < len(s); i++ {
+				d := tbl[s[i]]
+				bad |= d
+				x = x*10 + uint64(d)
+			}
+		} else if a.kind == radixDecimal {
 			for i := 0; i < len(s); i++ {
 				d := tbl[s[i]]
 				bad |= d
@@ -432,6 +447,13 @@ func (a *alphabet) put64(x uint64, dst []byte) {
 	i := len(dst)
 	switch a.kind {
 	case radixDecimal:
+		// Eight digits at a time as a shallow tree of divisions, then
+		// pairs.
+		for ; i >= 8; i -= 8 {
+			q := x / 100_000_000
+			a.put8(x-q*100_000_000, dst[i-8:i])
+			x = q
+		}
 		for ; i >= 2; i -= 2 {
 			q := x / 100
 			r := x - q*100
@@ -480,6 +502,11 @@ func (a *alphabet) putRev64(x uint64, dst []byte) {
 	switch a.kind {
 	case radixDecimal:
 		i := 0
+		for ; i+8 <= len(dst); i += 8 {
+			q := x / 100_000_000
+			a.putRev8(x-q*100_000_000, dst[i:i+8])
+			x = q
+		}
 		for ; i+2 <= len(dst); i += 2 {
 			q := x / 100
 			r := x - q*100
@@ -543,4 +570,54 @@ func reverse(s []uint16) {
 	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
 	}
+}
+
+// parse8 parses eight ASCII decimal digits in one word ("SWAR"), after
+// checking that every byte is in '0'..'9'. The combination step follows
+// Lemire, "Quickly parsing eight digits" (2022).
+func parse8(s string) (uint64, bool) {
+	_ = s[7]
+	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// Every byte b must have high nibble 3, and so must b+6 (b ≤ '9'). A
+	// byte of 0xFA or more, whose +6 carries into the next byte, already
+	// fails the first test.
+	const hi = 0xF0F0F0F0F0F0F0F0
+	if v&hi|((v+0x0606060606060606)&hi)>>4 != 0x3333333333333333 {
+		return 0, false
+	}
+	v -= 0x3030303030303030
+	v = v*10 + v>>8 // each 16-bit lane: 10·first + second digit
+	v = ((v&0x000000FF000000FF)*(100+1000000<<32) + (v>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
+	return v, true
+}
+
+// put8 writes the eight decimal digits of x < 10^8 into dst[:8], most
+// significant first.
+func (a *alphabet) put8(x uint64, dst []byte) {
+	_ = dst[7]
+	hi := x / 10000
+	lo := x - hi*10000
+	h1, l1 := hi/100, lo/100
+	h0, l0 := hi-h1*100, lo-l1*100
+	p := &a.pairs
+	dst[0], dst[1] = p[2*h1], p[2*h1+1]
+	dst[2], dst[3] = p[2*h0], p[2*h0+1]
+	dst[4], dst[5] = p[2*l1], p[2*l1+1]
+	dst[6], dst[7] = p[2*l0], p[2*l0+1]
+}
+
+// putRev8 writes the eight decimal digits of x < 10^8 into dst[:8], least
+// significant first.
+func (a *alphabet) putRev8(x uint64, dst []byte) {
+	_ = dst[7]
+	hi := x / 10000
+	lo := x - hi*10000
+	h1, l1 := hi/100, lo/100
+	h0, l0 := hi-h1*100, lo-l1*100
+	p := &a.pairs
+	dst[7], dst[6] = p[2*h1], p[2*h1+1]
+	dst[5], dst[4] = p[2*h0], p[2*h0+1]
+	dst[3], dst[2] = p[2*l1], p[2*l1+1]
+	dst[1], dst[0] = p[2*l0], p[2*l0+1]
 }

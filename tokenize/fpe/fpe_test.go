@@ -10,6 +10,8 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -758,5 +760,85 @@ func TestAESCallCount(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, tt.cb.n)
 		})
+	}
+}
+
+func TestParse8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	inputs := []string{"00000000", "99999999", "12345678", "00000001", "10000000"}
+	for range 20000 {
+		inputs = append(inputs, fmt.Sprintf("%08d", rng.IntN(100_000_000)))
+	}
+	for _, in := range inputs {
+		v, ok := parse8(in)
+		require.True(t, ok, in)
+		want, err := strconv.ParseUint(in, 10, 64)
+		require.NoError(t, err)
+		require.Equal(t, want, v, in)
+	}
+	// Every single-byte corruption of a valid string is rejected unless the
+	// byte is still a digit.
+	for pos := range 8 {
+		for c := range 256 {
+			b := []byte("31415926")
+			b[pos] = byte(c)
+			_, ok := parse8(string(b))
+			assert.Equal(t, c >= '0' && c <= '9', ok, "byte %#x at %d", c, pos)
+		}
+	}
+	// Random bytes: accepted exactly when all are digits.
+	for range 20000 {
+		b := make([]byte, 8)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+			if rng.IntN(2) == 0 {
+				b[i] = byte('0' + rng.IntN(10))
+			}
+		}
+		all := true
+		for _, c := range b {
+			all = all && c >= '0' && c <= '9'
+		}
+		_, ok := parse8(string(b))
+		assert.Equal(t, all, ok, "%q", b)
+	}
+}
+
+// TestASCIICodec checks the ASCII fast path's parsing and formatting against
+// math/big for every length up to the fast-path maximum.
+func TestASCIICodec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, alphabet := range []string{Digits, "9876543210", "01", "012", LowerHex, LowerAlpha, Base36} {
+		a, err := newAlphabet(alphabet)
+		require.NoError(t, err)
+		for m := 1; m <= a.maxHalf(); m++ {
+			for range 20 {
+				var sb strings.Builder
+				for range m {
+					sb.WriteByte(alphabet[rng.IntN(len(alphabet))])
+				}
+				s := sb.String()
+				// Reference: NUM by math/big, digit by digit.
+				want := new(big.Int)
+				for i := range len(s) {
+					want.Mul(want, big.NewInt(int64(a.radix)))
+					want.Add(want, big.NewInt(int64(strings.IndexByte(alphabet, s[i]))))
+				}
+				got, ok := a.numASCII(s)
+				require.True(t, ok)
+				require.Equal(t, want.String(), new(big.Int).Add(new(big.Int).Lsh(new(big.Int).SetUint64(got.hi), 64), new(big.Int).SetUint64(got.lo)).String(), "%s %q", alphabet, s)
+				out := make([]byte, m)
+				a.putASCII(got, out)
+				require.Equal(t, s, string(out))
+
+				rev := []byte(s)
+				slices.Reverse(rev)
+				gotRev, ok := a.numRevASCII(string(rev))
+				require.True(t, ok)
+				require.Equal(t, got, gotRev)
+				a.putRevASCII(got, out)
+				require.Equal(t, string(rev), string(out))
+			}
+		}
 	}
 }
