@@ -209,12 +209,14 @@ func (f *FF1) rounds64(blk *[16]byte, x0 u128, numA, numB uint64, mu, mv *modulu
 		if decrypt {
 			i, in = 9-r, numA
 		}
-		hi, lo := x0.hi, x0.lo^in
+		// The round constant first, so that only one XOR waits for in.
+		hi, lo := x0.hi, x0.lo
 		if ishift < 64 {
 			lo ^= uint64(i) << ishift
 		} else {
 			hi ^= uint64(i)
 		}
+		lo ^= in
 		binary.BigEndian.PutUint64(blk[:8], hi)
 		binary.BigEndian.PutUint64(blk[8:], lo)
 		f.block.Encrypt(blk[:], blk[:])
