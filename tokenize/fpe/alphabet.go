@@ -151,6 +151,7 @@ func newAlphabet(chars string) (*alphabet, error) {
 	// Powers of the radix up to 2^96, by exact integer multiplication.
 	limit := u128{1 << 32, 0}
 	p := u128{0, 1}
+	a.pow = make([]modulus, 0, 96/(bits.Len64(r)-1)+2) // radix ≥ 2^(Len−1)
 	a.k64 = -1
 	for k := 0; ; k++ {
 		a.pow = append(a.pow, newModulus(p))

@@ -1,9 +1,6 @@
 package fpe
 
-import (
-	"math/big"
-	"math/bits"
-)
+import "math/bits"
 
 // This file holds the fixed-width arithmetic of the fast path: numbers below
 // 2^128 held in two words, and reduction modulo radix^k without a hardware
@@ -32,6 +29,14 @@ func sub128(x, y u128) u128 {
 // The reductions below avoid data-dependent branches: FF1 and FF3-1 feed
 // each round's result into the next AES call, so a mispredicted branch costs
 // as much as the arithmetic, and the outcome of the comparisons is random.
+
+// shl128 returns x << n for n < 128.
+func shl128(x u128, n uint) u128 {
+	if n >= 64 {
+		return u128{x.lo << (n - 64), 0}
+	}
+	return u128{x.hi<<n | x.lo>>(64-n), x.lo << n}
+}
 
 // bitLen128 returns the number of bits needed to represent x.
 func bitLen128(x u128) int {
@@ -100,14 +105,21 @@ func newModulus(m u128) modulus {
 	md.v = reciprocal(md.dn)
 	md.numBytes = (bitLen128(sub128(m, u128{0, 1})) + 7) / 8
 	if m.hi != 0 {
-		// ⌊2^(2k)/m⌋ < 2^(k+1) ≤ 2^98, by long division in words.
+		// ⌊2^(2k)/m⌋ ≤ 2^(k+1) ≤ 2^98 by binary long division. Above bit
+		// k+1 the quotient is 0 and the remainder ⌊2^(2k)/2^(k+2)⌋ =
+		// 2^(k−2) < m; then k+2 steps shift in the zero bits below.
 		md.k = uint(bitLen128(m))
-		num := new(big.Int).Lsh(big.NewInt(1), 2*md.k)
-		den := new(big.Int).Lsh(new(big.Int).SetUint64(m.hi), 64)
-		den.Or(den, new(big.Int).SetUint64(m.lo))
-		mu := num.Quo(num, den)
-		md.muLo = mu.Uint64()
-		md.muHi = mu.Rsh(mu, 64).Uint64()
+		rem := shl128(u128{0, 1}, md.k-2)
+		var q u128
+		for range md.k + 2 {
+			rem = shl128(rem, 1)
+			q = shl128(q, 1)
+			if !rem.less(m) {
+				rem = sub128(rem, m)
+				q.lo |= 1
+			}
+		}
+		md.muHi, md.muLo = q.hi, q.lo
 	}
 	if m.hi == 0 && m.lo >= 2 && m.lo <= 1<<63 {
 		md.barrett = true

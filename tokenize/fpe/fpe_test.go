@@ -509,6 +509,16 @@ func TestArithmetic(t *testing.T) {
 			want := new(big.Int).Exp(big.NewInt(int64(radix)), big.NewInt(int64(k)), nil)
 			require.Equal(t, want.String(), toBig(md.m).String(), "radix %d k %d", radix, k)
 			require.Equal(t, (new(big.Int).Sub(want, big.NewInt(1)).BitLen()+7)/8, md.numBytes)
+			// The Barrett constants, exactly.
+			pow2 := func(e int) *big.Int { return new(big.Int).Lsh(big.NewInt(1), uint(e)) }
+			if md.m.hi != 0 {
+				mu := new(big.Int).Quo(pow2(2*want.BitLen()), want)
+				require.Equal(t, mu.String(), toBig(u128{md.muHi, md.muLo}).String(), "radix %d k %d", radix, k)
+			}
+			if md.barrett {
+				require.Equal(t, new(big.Int).Quo(pow2(64), want).Uint64(), md.mu64)
+				require.Equal(t, new(big.Int).Quo(pow2(128), want).String(), toBig(u128{md.muHi, md.muLo}).String())
+			}
 			for range 50 {
 				y := u128{rng.Uint64(), rng.Uint64()}
 				switch rng.IntN(6) {
