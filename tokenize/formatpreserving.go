@@ -200,7 +200,7 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 		if err != nil {
 			return "", err
 		}
-		return rebuild(f.l, s, n, y), nil
+		return rebuild(f.l, s, core, n, y), nil
 	}
 	a, b := t.KeepFirst, n-t.KeepLast // ASCII digits
 	free := b - 1
@@ -214,7 +214,7 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 		}
 		copy(core[a:], y)
 		luhnSet(core, free, luhnTarget(core[a:free]))
-		return rebuild(f.l, s, n, core[a:b]), nil
+		return f.l.fill(s, core), nil
 	}
 	want := core[free]
 	luhnSet(core, free, luhnTarget(core[a:free]))
@@ -227,7 +227,7 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 	}
 	copy(core[a:], x)
 	luhnSet(core, free, 0)
-	return rebuild(f.l, s, n, core[a:b]), nil
+	return f.l.fill(s, core), nil
 }
 
 // String returns a summary without key material.

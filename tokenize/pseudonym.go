@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/custos-dev/custos/keys"
@@ -137,10 +136,34 @@ func encodedLen(e Encoding, n int) int {
 	}
 }
 
+const base32Chars = "abcdefghijklmnopqrstuvwxyz234567"
+
+// encodeBase32 is lowerBase32.Encode with whole 5-byte groups done 40 bits
+// at a time; base32 groups are independent, so the tail is the standard
+// encoder's.
+func encodeBase32(dst, src []byte) {
+	for len(src) >= 5 && len(dst) >= 8 {
+		x := uint64(src[0])<<32 | uint64(src[1])<<24 | uint64(src[2])<<16 | uint64(src[3])<<8 | uint64(src[4])
+		_ = dst[7]
+		dst[0] = base32Chars[x>>35&31]
+		dst[1] = base32Chars[x>>30&31]
+		dst[2] = base32Chars[x>>25&31]
+		dst[3] = base32Chars[x>>20&31]
+		dst[4] = base32Chars[x>>15&31]
+		dst[5] = base32Chars[x>>10&31]
+		dst[6] = base32Chars[x>>5&31]
+		dst[7] = base32Chars[x&31]
+		src, dst = src[5:], dst[8:]
+	}
+	if len(src) > 0 {
+		lowerBase32.Encode(dst, src)
+	}
+}
+
 func encodeTo(e Encoding, dst, src []byte) {
 	switch e {
 	case Base32:
-		lowerBase32.Encode(dst, src)
+		encodeBase32(dst, src)
 	case Base64URL:
 		base64.RawURLEncoding.Encode(dst, src)
 	default:
@@ -177,11 +200,9 @@ func (p *Pseudonymizer) Pseudonym(value string) string {
 	bin := p.sum(s)
 	txt := s.txt[:p.encLen]
 	encodeTo(p.enc, txt, bin)
-	var b strings.Builder
-	b.Grow(p.encLen)
-	b.Write(txt)
+	out := string(txt)
 	p.pool.Put(s)
-	return b.String()
+	return out
 }
 
 // AppendPseudonym appends the pseudonym of value to dst and returns the

@@ -220,26 +220,39 @@ func (l *layout) bounds(core []byte, n int) (int, int) {
 	return a, b
 }
 
+// fill returns value with its alphabet characters replaced, in order, by
+// the bytes of core (ASCII templates only).
+func (l *layout) fill(value string, core []byte) string {
+	var stack [64]byte
+	out := stack[:0]
+	if len(value) > len(stack) {
+		out = make([]byte, 0, len(value))
+	}
+	out = out[:len(value)]
+	k := 0
+	for i := 0; i < len(value); i++ {
+		c := value[i]
+		if l.class[c] >= 0 {
+			c = core[k]
+			k++
+		}
+		out[i] = c
+	}
+	return string(out)
+}
+
 // rebuild returns value with its alphabet characters number KeepFirst to
-// n-KeepLast-1 replaced, in order, by the characters of mid.
-func rebuild[S ~string | ~[]byte](l *layout, value string, n int, mid S) string {
-	var b strings.Builder
-	b.Grow(len(value) + len(mid))
+// n-KeepLast-1 replaced, in order, by the characters of mid; core holds the
+// value's alphabet characters and may be overwritten.
+func rebuild[S ~string | ~[]byte](l *layout, value string, core []byte, n int, mid S) string {
+	if l.ascii {
+		copy(core[l.t.KeepFirst:], mid)
+		return l.fill(value, core)
+	}
 	lo, hi := l.t.KeepFirst, n-l.t.KeepLast
 	k := 0
-	if l.ascii {
-		for i := 0; i < len(value); i++ {
-			c := value[i]
-			if l.class[c] >= 0 {
-				if k >= lo && k < hi {
-					c = mid[k-lo]
-				}
-				k++
-			}
-			b.WriteByte(c)
-		}
-		return b.String()
-	}
+	var b strings.Builder
+	b.Grow(len(value) + len(mid))
 	rest := string(mid)
 	for _, r := range value {
 		if _, ok := l.numeral[r]; ok {
@@ -268,17 +281,17 @@ var luhnHalve = [10]byte{0, 5, 1, 6, 2, 7, 3, 8, 4, 9} // luhnDouble's inverse
 // luhnSum returns the Luhn sum mod 10 of the digits of d, where d[i] sits
 // at position n-1-i from the right, skipping index skip.
 func luhnSum(d []byte, skip int) int {
-	n := len(d)
 	s := 0
-	for i, c := range d {
-		if i == skip {
-			continue
+	double := false
+	for i := len(d) - 1; i >= 0; i-- {
+		if i != skip {
+			v := d[i] - '0'
+			if double {
+				v = luhnDouble[v]
+			}
+			s += int(v)
 		}
-		v := c - '0'
-		if (n-1-i)&1 == 1 {
-			v = luhnDouble[v]
-		}
-		s += int(v)
+		double = !double
 	}
 	return s % 10
 }

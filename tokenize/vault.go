@@ -252,7 +252,7 @@ func (v *Vault) formatToken(value string) (string, error) {
 			break
 		}
 	}
-	return rebuild(v.l, value, n, mid), nil
+	return rebuild(v.l, value, core, n, mid), nil
 }
 
 // randomChars appends k characters drawn uniformly from alpha.
