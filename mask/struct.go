@@ -218,6 +218,7 @@ type FieldError struct {
 	Err   error  // ErrUnknownRule, ErrInvalidRule or ErrUnsupported, possibly wrapped
 }
 
+// Error names the type, the field and the rule; never a value.
 func (e *FieldError) Error() string {
 	msg := "mask: " + e.Type + "." + e.Field
 	if e.Rule != "" {
