@@ -27,6 +27,12 @@ const TagName = "mask"
 // come through intact); a tag on an unexported field, or an unexported field
 // whose type holds tagged fields, is an error, because it could not be masked.
 //
+// The copy is deep only where something is masked: a pointer, slice or map
+// that holds nothing to mask is shared between the input and the copy, as in
+// a shallow copy. Aliasing inside the value is kept: two pointers to one
+// struct in the input point to one masked struct in the copy, and cycles stay
+// cycles.
+//
 // The walk is driven by a plan built once per type and cached. Building the
 // plan reports every problem with the type: an unknown rule name, a rule on a
 // field that is not a string, and so on, as a [*FieldError].
