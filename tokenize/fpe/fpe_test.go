@@ -852,3 +852,30 @@ func TestASCIICodec(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFastMatchesBig compares the fixed-width path with the math/big path on
+// the same random key, tweak, alphabet and input.
+func FuzzFastMatchesBig(f *testing.F) {
+	f.Add([]byte("seed"), uint16(0), uint16(16))
+	f.Add([]byte("b36"), uint16(2), uint16(32))
+	f.Add([]byte("bin"), uint16(4), uint16(190))
+	f.Add([]byte("wide"), uint16(7+8*700), uint16(12))
+	f.Fuzz(func(t *testing.T, seed []byte, alphaSel, length uint16) {
+		key, tweak, alphabet, x := randomCase(seed, alphaSel, length)
+		ff, err := NewFF1(key, nil, alphabet)
+		if err != nil {
+			return
+		}
+		n := utf8.RuneCountInString(x)
+		if n < ff.MinLength() || n >= len(ff.prefix) {
+			return
+		}
+		for _, decrypt := range []bool{false, true} {
+			fast, err := ff.crypt(x, tweak, false, decrypt)
+			require.NoError(t, err)
+			slow, err := ff.cryptBig(x, ff.alpha.charCount(x), tweak, decrypt)
+			require.NoError(t, err)
+			require.Equal(t, slow, fast, "decrypt=%v", decrypt)
+		}
+	})
+}
