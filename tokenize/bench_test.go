@@ -273,7 +273,7 @@ func BenchmarkRatio(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			var r float64
 			for b.Loop() {
-				r = interleaved(50, 200, c.floor, c.candidate)
+				r = interleaved(400, 25, c.floor, c.candidate)
 			}
 			b.ReportMetric(r, "ratio")
 		})

@@ -213,11 +213,11 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 			return "", err
 		}
 		copy(core[a:], y)
-		luhnSet(core, free, luhnTarget(core[a:free]))
+		luhnSetToken(core, a, free)
 		return f.l.fill(s, core), nil
 	}
 	want := core[free]
-	luhnSet(core, free, luhnTarget(core[a:free]))
+	luhnSetToken(core, a, free)
 	if core[free] != want {
 		return "", fmt.Errorf("%w: %s: token of %d digits has a wrong Luhn digit", ErrInvalidToken, t.Name, n)
 	}

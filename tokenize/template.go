@@ -309,13 +309,29 @@ func luhnSet(d []byte, i, target int) {
 	d[i] = '0' + v
 }
 
-// luhnTarget is the nonzero Luhn remainder a token's free digit is set to:
-// it varies with the tokenized digits, so tokens do not all share one
-// remainder, and detokenizing recomputes it.
-func luhnTarget(enc []byte) int {
-	s := 0
-	for _, c := range enc {
-		s += int(c - '0')
+// luhnSetToken sets the free digit d[free] of a token so that its Luhn
+// remainder is 1 + (sum of the tokenized digits d[a:free]) mod 9: never 0,
+// so the token fails the check, and varying with the tokenized digits, so
+// that tokens do not all share one remainder. Detokenizing recomputes it.
+func luhnSetToken(d []byte, a, free int) {
+	s, ds := 0, 0
+	double := false
+	for i := len(d) - 1; i >= 0; i-- {
+		if i != free {
+			v := d[i] - '0'
+			if i >= a && i < free {
+				ds += int(v)
+			}
+			if double {
+				v = luhnDouble[v]
+			}
+			s += int(v)
+		}
+		double = !double
 	}
-	return 1 + s%9
+	v := byte((1 + ds%9 - s%10 + 10) % 10)
+	if (len(d)-1-free)&1 == 1 {
+		v = luhnHalve[v]
+	}
+	d[free] = '0' + v
 }
