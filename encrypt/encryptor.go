@@ -89,11 +89,11 @@ func (e *Encryptor) CompoundIndex(spec CompoundSpec) (*CompoundIndex, error) {
 // Stream returns the streaming encryptor for a named kind of object (e.g.
 // "backups").
 func (e *Encryptor) Stream(name string) (*Stream, error) {
-	s, err := e.root.DeriveStreamingAEAD(PurposeStream, name)
+	d, err := e.root.Derive(keys.AES256GCMHKDF1MB, PurposeStream, name)
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: deriving stream key: %w", err)
 	}
-	return NewStream(s, name, e.opts...)
+	return NewKeysetStream(d, name, e.opts...)
 }
 
 // SubjectField encrypts one column with per-subject keys (keys.SubjectKeys):
