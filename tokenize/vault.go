@@ -63,9 +63,15 @@ type VaultConfig struct {
 // with keys derived from the root keyset for (PurposeVault, domain). See the
 // package documentation for the modes, expiry and what a stolen table reveals.
 //
-// Tokenize returns a token only after its record is durably stored; when the
-// store fails, it returns an error and has stored nothing (the stores write
-// each record or batch atomically).
+// Tokenize returns a token only after its record is durably stored. A write
+// that fails for a reason other than the record is tried once more with the
+// identical record, which stores accept without duplicating it, so a
+// connection lost after a commit does not orphan a mapping. When the store
+// still fails, Tokenize returns an error wrapping ErrStore; the stores write
+// each record or batch atomically, so nothing was stored, unless the last
+// failure itself came after a commit the store could not acknowledge: such a
+// record is unreachable without its token, and DeleteValue (with
+// IndexValues), expiry or DeleteExpired removes it.
 //
 // A Vault is immutable and safe for concurrent use.
 type Vault struct {
@@ -198,6 +204,20 @@ func (v *Vault) expiry(now time.Time, opts []TokenOption) (time.Time, map[string
 		return exp, nil, fmt.Errorf("%w: %s: expiry not after the creation time", ErrInvalidValue, v.domain)
 	}
 	return exp, o.meta, nil
+}
+
+// retry runs a store write, and runs it once more with the same record(s)
+// when it failed for a reason other than the record itself: the failure may
+// have been ambiguous (a connection lost after the commit), and stores accept
+// an identical record again, so the second try either writes the mapping or
+// finds it written, and never duplicates it.
+func retry(ctx context.Context, write func() error) error {
+	err := write()
+	if err == nil || errors.Is(err, vault.ErrExists) || errors.Is(err, vault.ErrInvalidRecord) ||
+		errors.Is(err, vault.ErrInvalidArgument) || ctx.Err() != nil {
+		return err
+	}
+	return write()
 }
 
 func storeErr(domain string, err error) error {
@@ -445,7 +465,7 @@ func (v *Vault) Tokenize(ctx context.Context, value string, opts ...TokenOption)
 		if err := rec.Validate(); err != nil {
 			return "", storeErr(v.domain, err)
 		}
-		err = v.store.Put(ctx, rec)
+		err = retry(ctx, func() error { return v.store.Put(ctx, rec) })
 		if err == nil {
 			return token, nil
 		}
@@ -477,7 +497,12 @@ func (v *Vault) tokenizeConvergent(ctx context.Context, value string, now, exp t
 		if err := rec.Validate(); err != nil {
 			return "", storeErr(v.domain, err)
 		}
-		stored, created, err := v.store.PutConvergent(ctx, rec)
+		var stored vault.Record
+		var created bool
+		err = retry(ctx, func() (err error) {
+			stored, created, err = v.store.PutConvergent(ctx, rec)
+			return err
+		})
 		if err == nil {
 			if created {
 				return token, nil
@@ -529,7 +554,7 @@ func (v *Vault) TokenizeBatch(ctx context.Context, values []string, opts ...Toke
 		}
 	}
 	for range maxAttempts {
-		err := v.store.PutBatch(ctx, recs)
+		err := retry(ctx, func() error { return v.store.PutBatch(ctx, recs) })
 		if err == nil {
 			return tokens, nil
 		}

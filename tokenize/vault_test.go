@@ -413,7 +413,7 @@ func TestVaultFlakyStore(t *testing.T) {
 				assert.Equal(t, 1, removed, "returned token for %s has %d records", r.value, removed)
 			}
 		}
-		assert.Greater(t, failCount, 0)
+		assert.Greater(t, failCount, 0, "some calls failed twice")
 		assert.Greater(t, okCount, failCount)
 	})
 }
@@ -436,8 +436,9 @@ func TestVaultFlakyStoreDetokenizes(t *testing.T) {
 			require.ErrorIs(t, err, storetest.ErrInjected)
 		}
 	}
-	require.Greater(t, len(ok), 7000)
-	require.Less(t, len(ok), 9000)
+	// A failed write is tried once more: about 4% of calls fail.
+	require.Greater(t, len(ok), 9300)
+	require.Less(t, len(ok), 9900)
 	for tok, val := range ok {
 		got, err := check.Detokenize(ctx, tok)
 		require.NoError(t, err)
@@ -666,6 +667,83 @@ func FuzzVaultDetokenize(f *testing.F) {
 			got, err = v.Detokenize(ctx, tok)
 			require.NoError(t, err)
 			require.Equal(t, value, got)
+		}
+	})
+}
+
+// ambiguousStore commits the first write, then reports a failure, as a
+// PostgreSQL connection killed after COMMIT and before its acknowledgement
+// would.
+type ambiguousStore struct {
+	vault.Store
+	mu    sync.Mutex
+	fired bool
+}
+
+var errConnLost = errors.New("test: connection lost after commit")
+
+func (a *ambiguousStore) once() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.fired
+	a.fired = true
+	return !f
+}
+
+func (a *ambiguousStore) Put(ctx context.Context, r vault.Record) error {
+	err := a.Store.Put(ctx, r)
+	if err == nil && a.once() {
+		return errConnLost
+	}
+	return err
+}
+
+func (a *ambiguousStore) PutBatch(ctx context.Context, recs []vault.Record) error {
+	err := a.Store.PutBatch(ctx, recs)
+	if err == nil && a.once() {
+		return errConnLost
+	}
+	return err
+}
+
+func (a *ambiguousStore) PutConvergent(ctx context.Context, r vault.Record) (vault.Record, bool, error) {
+	s, c, err := a.Store.PutConvergent(ctx, r)
+	if err == nil && a.once() {
+		return vault.Record{}, false, errConnLost
+	}
+	return s, c, err
+}
+
+// A write that committed but reported a failure is retried with the same
+// records: the tokens come back, and each value has exactly one record.
+func TestVaultAmbiguousFailure(t *testing.T) {
+	forEachStore(t, func(t *testing.T, newStore func(testing.TB) vault.Store) {
+		ctx := context.Background()
+		root := newRoot(t)
+		for _, cfg := range []tokenize.VaultConfig{{IndexValues: true}, {Convergent: true}} {
+			base := newStore(t)
+			check := newVault(t, root, base, cfg)
+			values := []string{"a@example.com", "b@example.com", "c@example.com"}
+
+			v := newVault(t, root, &ambiguousStore{Store: base}, cfg)
+			tokens, err := v.TokenizeBatch(ctx, values)
+			require.NoError(t, err)
+			got, err := check.DetokenizeBatch(ctx, tokens)
+			require.NoError(t, err)
+			assert.Equal(t, values, got)
+
+			v = newVault(t, root, &ambiguousStore{Store: base}, cfg)
+			tok, err := v.Tokenize(ctx, "d@example.com")
+			require.NoError(t, err)
+			val, err := check.Detokenize(ctx, tok)
+			require.NoError(t, err)
+			assert.Equal(t, "d@example.com", val)
+
+			for _, value := range append(values, "d@example.com") {
+				n, err := check.DeleteValue(ctx, value)
+				require.NoError(t, err)
+				assert.Equal(t, 1, n, "one record for %s", value)
+			}
 		}
 	})
 }
