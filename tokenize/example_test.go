@@ -323,3 +323,34 @@ func ExampleWithGuard() {
 	// level=INFO msg="access: reveal" principal=bob roles=[billing] purpose="" action=detokenize resource=payments.pan subject="" outcome=allowed
 	// 4111111111111111
 }
+
+func ExampleVault_Delete() {
+	ctx := context.Background()
+	v, err := tokenize.NewVault(exampleRoot(), "customers.phone", memstore.New(), tokenize.VaultConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, _ := v.Tokenize(ctx, "+44 20 7946 0958")
+	fmt.Println(v.Delete(ctx, tok))
+	_, err = v.Detokenize(ctx, tok)
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// tokenize: token not found: customers.phone
+}
+
+// DeleteValue erases every token of a value, for a data subject's erasure
+// request; in default mode it needs IndexValues.
+func ExampleVault_DeleteValue() {
+	ctx := context.Background()
+	v, err := tokenize.NewVault(exampleRoot(), "customers.phone", memstore.New(), tokenize.VaultConfig{IndexValues: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, _ = v.Tokenize(ctx, "+44 20 7946 0958")
+	_, _ = v.Tokenize(ctx, "+44 20 7946 0958")
+	_, _ = v.Tokenize(ctx, "+1 202 555 0143")
+	n, err := v.DeleteValue(ctx, "+44 20 7946 0958")
+	fmt.Println(n, err)
+	// Output: 2 <nil>
+}
