@@ -881,3 +881,17 @@ func TestStream(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidParams)
 	})
 }
+
+// tinkStreamOf returns the stream Encryptor.Stream("backups") makes over
+// root, but running on Tink's own keyset primitive (NewStream): the
+// baseline of the stream benchmarks.
+func tinkStreamOf(tb testing.TB, root *keys.Keyset) *Stream {
+	tb.Helper()
+	d, err := root.Derive(keys.AES256GCMHKDF1MB, PurposeStream, "backups")
+	require.NoError(tb, err)
+	ts, err := d.StreamingAEAD()
+	require.NoError(tb, err)
+	s, err := NewStream(ts, "backups")
+	require.NoError(tb, err)
+	return s
+}
