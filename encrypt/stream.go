@@ -74,7 +74,9 @@ func NewKeysetStream(ks *keys.Keyset, name string, opts ...Option) (*Stream, err
 // NewWriter returns a writer that encrypts to w, bound to objectID (e.g. a
 // file name or backup ID) as associated data. It writes the stream header to
 // w at once. Close must be called to write the final segment; after an
-// error, the writer keeps returning it and the stream must be discarded.
+// error, the writer keeps returning it and the stream must be discarded. A
+// writer, like a reader, is for one goroutine at a time; the Stream itself
+// is shared freely.
 func (s *Stream) NewWriter(w io.Writer, objectID string) (io.WriteCloser, error) {
 	if s.g != nil {
 		sw, err := s.g.newWriter(w, s.ad(objectID), s.name)

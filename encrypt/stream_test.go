@@ -669,6 +669,28 @@ func TestStreamErrors(t *testing.T) {
 	})
 }
 
+// liar claims to have read more than it was asked for.
+type liar struct{}
+
+func (liar) Read(p []byte) (int, error) { return len(p) + 1, nil }
+
+func TestStreamBadSource(t *testing.T) {
+	s := nativeStream(t, gcmKeyset(t, smallSeg, 1, 0))
+	w, err := s.NewWriter(io.Discard, "obj")
+	require.NoError(t, err)
+	_, err = io.Copy(w, liar{})
+	assert.ErrorIs(t, err, ErrInvalidInput)
+	assert.ErrorIs(t, w.Close(), ErrInvalidInput, "sticky")
+
+	var buf bytes.Buffer
+	w, _ = s.NewWriter(&buf, "obj")
+	require.NoError(t, w.Close())
+	r, err := s.NewReader(ctx, io.MultiReader(bytes.NewReader(buf.Bytes()[:40]), liar{}), "obj")
+	require.NoError(t, err)
+	_, err = io.ReadAll(r)
+	assert.ErrorIs(t, err, errBadCount)
+}
+
 type shortWriter struct{}
 
 func (shortWriter) Write(p []byte) (int, error) { return len(p) / 2, nil }
