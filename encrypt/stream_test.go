@@ -352,6 +352,20 @@ func TestStreamKeyset(t *testing.T) {
 	_, err = tinkDecrypt(subHandle(t, h, 0), buf.Bytes(), ad)
 	assert.Error(t, err, "not under key 0")
 
+	t.Run("keysets left to Tink", func(t *testing.T) {
+		_, ok := newGCMHKDF(gcmKeyset(t, gcmParams{"sha1", 32, 32, aesgcmhkdf.SHA1, 100}, 1, 0))
+		assert.False(t, ok, "HKDF-SHA1")
+		mixed := gcmKeyset(t, smallSeg, 1, 0)
+		m := keyset.NewManagerFromHandle(mixed)
+		other, err := gcmKeyset(t, tinySeg, 1, 0).Entry(0)
+		require.NoError(t, err)
+		_, err = m.AddKey(other.Key())
+		require.NoError(t, err)
+		mixed, err = m.Handle()
+		require.NoError(t, err)
+		_, ok = newGCMHKDF(mixed)
+		assert.False(t, ok, "two segment sizes")
+	})
 	t.Run("keys.Keyset rotation", func(t *testing.T) {
 		ks, err := keys.New(keys.AES256GCMHKDF1MB)
 		require.NoError(t, err)
