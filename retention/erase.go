@@ -12,7 +12,9 @@ import (
 // KeyShredder destroys a subject's data key, so that every ciphertext of
 // that subject, wherever it is stored (backups included), becomes
 // unreadable. Shred must be idempotent: a key already destroyed is success.
-// The keys package's per-subject key store satisfies it.
+// The keys package's per-subject keys (keys.SubjectKeys) fit it through a
+// one-method adapter whose Shred calls their Destroy, which is idempotent
+// (examples/erasure shows it).
 type KeyShredder interface {
 	Shred(ctx context.Context, subject string) error
 }
