@@ -45,10 +45,14 @@
 //
 // # Token clean-up
 //
-// Expired vault tokens are one more [Source]: records of a category such as
-// "vault_token" whose policy has trigger [Event] ("expired"), period "0s"
-// and action [Delete], with [Record.EventAt] set to the token's expiry and
-// a [Handler] that deletes the tokens from the vault.
+// Expired vault tokens are one more [Source], of a category such as
+// "vault_token" whose policy has trigger [Event] ("expired"), action [Delete]
+// and a period that is the grace after expiry ("0s": at once). A vault store
+// cannot list its expired tokens, only remove them in bounded chunks, so the
+// tokenize package's TokenCleanup is both the Source and the Delete
+// [Handler], with one record per vault standing for all its tokens: a legal
+// hold on that record pauses the vault's clean-up, and each sweep leaves one
+// [Disposition] per vault.
 //
 // # Erasure
 //
