@@ -103,26 +103,36 @@ func appendURL(dst []byte, s string) ([]byte, bool) {
 	high := false // whether s is not ASCII
 	prev := 0     // s[prev:i] is to be copied as it is
 	i := 0
-	if s[0] != '/' || len(s) > 1 && s[1] == '/' {
-		// Scheme, or "//", then the authority.
-		if s[0] == '/' {
+	authority := true
+	switch {
+	case len(s) >= 8 && s[:8] == "https://":
+		i = 8
+	case len(s) >= 7 && s[:7] == "http://":
+		i = 7
+	case s[0] == '/':
+		// "//" and an authority, or an absolute path.
+		if authority = len(s) > 1 && s[1] == '/'; authority {
 			i = 2
-		} else {
-			if !isASCIILetter(s[0]) {
-				return dst, false
-			}
-			for i < len(s) && urlClass[s[i]]&uScheme != 0 {
-				i++
-			}
-			if len(s)-i < 3 || s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
-				return dst, false
-			}
-			i += 3
 		}
+	default:
+		if !isASCIILetter(s[0]) {
+			return dst, false
+		}
+		for i < len(s) && urlClass[s[i]]&uScheme != 0 {
+			i++
+		}
+		if len(s)-i < 3 || s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
+			return dst, false
+		}
+		i += 3
+	}
+	if authority {
 		user, colon, at := i, -1, -1
 	auth:
 		for ; i < len(s); i++ {
-			i += span(s[i:], uInvalid|uHigh|uAuth)
+			for uint(i) < uint(len(s)) && urlClass[s[i]]&(uInvalid|uHigh|uAuth) == 0 {
+				i++
+			}
 			if i == len(s) {
 				break
 			}
@@ -155,7 +165,9 @@ func appendURL(dst []byte, s string) ([]byte, bool) {
 	}
 	// Path.
 	for ; i < len(s); i++ {
-		i += span(s[i:], uInvalid|uHigh|uPath)
+		for uint(i) < uint(len(s)) && urlClass[s[i]]&(uInvalid|uHigh|uPath) == 0 {
+			i++
+		}
 		if i == len(s) || s[i] == '?' || s[i] == '#' {
 			break
 		}
@@ -167,36 +179,43 @@ func appendURL(dst []byte, s string) ([]byte, bool) {
 	// Query: parts split by '&' or ';', each either key=value, of which the
 	// value is hidden, or hidden whole.
 	if i < len(s) && s[i] == '?' {
-		for i++; ; i++ {
-			from := i
-			for eq := false; i < len(s); i++ {
-				i += span(s[i:], uInvalid|uHigh|uQuery)
-				if i == len(s) {
-					break
-				}
-				c := s[i]
-				if c == '=' {
-					if !eq {
-						eq, from = true, i+1
-					}
-					continue
-				}
-				if c == '&' || c == ';' || c == '#' {
-					break
-				}
-				if urlClass[c]&uInvalid != 0 {
-					return dst, false
-				}
-				high = true
+		i++
+		from, eq := i, false // start of the part to hide, whether '=' was seen
+		for ; ; i++ {
+			for uint(i) < uint(len(s)) && urlClass[s[i]]&(uInvalid|uHigh|uQuery) == 0 {
+				i++
 			}
-			if from < i {
-				dst = append(dst, s[prev:from]...)
-				dst = append(dst, failed...)
-				prev = i
-			}
-			if i == len(s) || s[i] == '#' {
+			if i == len(s) {
 				break
 			}
+			c := s[i]
+			if c == '=' {
+				if !eq {
+					eq, from = true, i+1
+				}
+				continue
+			}
+			if c == '&' || c == ';' {
+				if from < i {
+					dst = append(dst, s[prev:from]...)
+					dst = append(dst, failed...)
+					prev = i
+				}
+				from, eq = i+1, false
+				continue
+			}
+			if c == '#' {
+				break
+			}
+			if urlClass[c]&uInvalid != 0 {
+				return dst, false
+			}
+			high = true
+		}
+		if from < i {
+			dst = append(dst, s[prev:from]...)
+			dst = append(dst, failed...)
+			prev = i
 		}
 	}
 	// Fragment, hidden whole.
@@ -207,7 +226,9 @@ func appendURL(dst []byte, s string) ([]byte, bool) {
 			prev = len(s)
 		}
 		for i++; i < len(s); i++ {
-			i += span(s[i:], uInvalid|uHigh)
+			for uint(i) < uint(len(s)) && urlClass[s[i]]&(uInvalid|uHigh) == 0 {
+				i++
+			}
 			if i == len(s) {
 				break
 			}
