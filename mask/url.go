@@ -42,7 +42,6 @@ func (URLRule) Append(dst []byte, s string) []byte {
 	if !ok {
 		// Leave no part of s in dst's spare capacity.
 		clear(dst[len(dst):min(len(out), cap(dst))])
-		clear(out[len(dst):])
 		return append(dst, failOrEmpty(s)...)
 	}
 	return out
@@ -240,17 +239,6 @@ func appendURL(dst []byte, s string) ([]byte, bool) {
 	}
 	dst = append(dst, s[prev:]...)
 	return dst, !high || validURLText(s)
-}
-
-// span returns the length of the prefix of s whose bytes have classes
-// without a bit of mask.
-func span(s string, mask uint8) int {
-	for i := 0; i < len(s); i++ {
-		if urlClass[s[i]]&mask != 0 {
-			return i
-		}
-	}
-	return len(s)
 }
 
 // validURLText reports whether s, which has no ASCII space or control

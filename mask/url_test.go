@@ -142,6 +142,41 @@ func TestURLLong(t *testing.T) {
 	assert.Equal(t, 1.0, testing.AllocsPerRun(20, func() { _ = URL(s) }))
 }
 
+// TestURLWorstCase checks the buffer bound of URLRule.Mask: input that
+// grows the most (every hidden part one byte long) stays within one
+// allocation on both sides of the on-stack limit.
+func TestURLWorstCase(t *testing.T) {
+	for _, n := range []int{urlStackMax - 1, urlStackMax, urlStackMax + 1, 4 * urlStackMax} {
+		in := "//@h?" + strings.Repeat("a&", n)[:n-5]
+		require.Len(t, in, n)
+		got := URL(in)
+		assert.Equal(t, refURL(in), got)
+		assert.Equal(t, 1.0, testing.AllocsPerRun(20, func() { _ = URL(in) }), "length %d", n)
+		frag := "//@h#" + strings.Repeat("x", n-5)
+		assert.Equal(t, "//****@h#****", URL(frag))
+	}
+}
+
+// TestURLAppendFailure checks that Append of a URL that fails late leaves
+// nothing of it in the spare capacity of dst.
+func TestURLAppendFailure(t *testing.T) {
+	for _, in := range []string{
+		"https://user@host/private/path?k=v#frag\x01",
+		"https://user@host/private/path?k=v\xff",
+		"https://host/private/path/\u2028",
+	} {
+		buf := make([]byte, 3, 256)
+		copy(buf, "abc")
+		got := URLRule{}.Append(buf, in)
+		assert.Equal(t, "abc****", string(got))
+		assert.Equal(t, make([]byte, 256-len(got)), buf[len(got):256], "spare capacity after %q", in)
+		small := make([]byte, 0, 8) // grows while it is written
+		got = URLRule{}.Append(small, in)
+		assert.Equal(t, "****", string(got))
+		assert.Equal(t, make([]byte, 8-len(got)), small[len(got):8])
+	}
+}
+
 // checkURLHidden parses s and URL(s) with net/url and checks that the
 // masked URL has the scheme, host and path of s, and none of its password,
 // bare user name, query values or fragment. Inputs that net/url rejects, or
