@@ -3,13 +3,19 @@ package keys
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/tink-crypto/tink-go/v2/aead"
 	"github.com/tink-crypto/tink-go/v2/keyset"
@@ -97,41 +103,79 @@ func (m *MemorySubjectKeyStore) Tombstone(subject string) (time.Time, bool) {
 	return t, ok
 }
 
+// Cache defaults and shape.
+const (
+	defaultSubjectCacheTTL  = time.Minute
+	defaultSubjectCacheSize = 10_000
+	// The cache is split into up to maxSubjectShards shards, each with its
+	// own lock and LRU list and at least minSubjectShardSize entries; a
+	// cache of fewer than 2*minSubjectShardSize entries is one exact LRU.
+	maxSubjectShards    = 16
+	minSubjectShardSize = 64
+	// At most this many expired entries are dropped per lookup, so cleaning
+	// never makes one lookup slow.
+	subjectSweepLimit = 4
+)
+
 // SubjectKeys hands out one AEAD per subject, backed by a data key (a Tink
 // AES-256-GCM keyset) wrapped under a KEK and kept in a [SubjectKeyStore].
 // Destroying a subject's key makes every ciphertext of that subject
 // unreadable, wherever it is copied: this is crypto-shredding.
 //
-// Unwrapped keys are cached. An AEAD returned before [SubjectKeys.Destroy]
-// fails with [ErrKeyDestroyed] from the moment Destroy starts, so no cache of
-// this instance outlives the key. Other instances sharing the store notice
-// the tombstone when their cache entry expires (see [WithCacheTTL]).
+// Unwrapped keys are cached in memory, in a bounded cache: at most
+// [WithCacheSize] subjects (default 10,000), least recently used first out,
+// and an entry is used for at most [WithCacheTTL] (default one minute)
+// before the store is asked again. Entries are dropped, not merely
+// refreshed: an expired entry leaves the cache when it is next looked up or
+// when later lookups find it at the cold end of the cache, so the unwrapped
+// key of a subject idle for longer than the TTL is released (to the garbage
+// collector) as soon as the instance is used again. No goroutine runs in the
+// background.
 //
-// A SubjectKeys is safe for concurrent use. It never prints key material.
+// An AEAD returned before [SubjectKeys.Destroy] fails with [ErrKeyDestroyed]
+// from the moment Destroy starts, whether its cache entry is still there,
+// has expired or was evicted: every AEAD this instance hands out for a
+// subject shares one state with the cache entry, and Destroy finds that
+// state as long as anything still refers to it. So no cache of this instance
+// outlives the key. Other instances sharing the store notice the tombstone
+// when their cache entry expires, within their TTL.
+//
+// A SubjectKeys is safe for concurrent use. It never prints key material, nor
+// subject names.
 type SubjectKeys struct {
 	store SubjectKeyStore
 	kek   tink.AEAD
 	ttl   time.Duration
+	size  int
 	now   func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]*subjectEntry
-}
-
-type subjectEntry struct {
-	aead      tink.AEAD
-	fetched   time.Time
-	destroyed atomic.Bool
+	seed   maphash.Seed
+	mask   uint64
+	shards []subjectShard
 }
 
 // SubjectOption configures [NewSubjectKeys].
 type SubjectOption func(*SubjectKeys)
 
 // WithCacheTTL sets how long an unwrapped key is used before the store is
-// asked again (default one minute; 0 asks the store on every lookup). It
-// bounds how long another instance that shares the store may still decrypt
-// after a Destroy elsewhere.
+// asked again (default one minute; 0 or less turns the cache off and asks
+// the store on every lookup). It bounds how long another instance that
+// shares the store may still decrypt after a Destroy elsewhere, and how long
+// the key of an idle subject stays in this instance's memory.
 func WithCacheTTL(d time.Duration) SubjectOption { return func(s *SubjectKeys) { s.ttl = d } }
+
+// WithCacheSize sets how many subjects' unwrapped keys are cached at most
+// (default 10,000; [NewSubjectKeys] refuses less than 1). When the cache is
+// full, the least recently used subject leaves it. Caches of 128 entries or
+// more are split into up to 16 shards of at least 64 entries, each with its
+// own lock, and the order is least recently used within each shard. A
+// destroyed subject takes an entry too, so that lookups of it fail without
+// asking the store.
+//
+// Size it for the subjects in active use within one TTL: a subject that is
+// not cached costs one store read and one unwrap under the KEK (a KMS call
+// if the KEK is a KMS key) on its next lookup.
+func WithCacheSize(n int) SubjectOption { return func(s *SubjectKeys) { s.size = n } }
 
 // WithSubjectClock sets the clock used for cache expiry.
 func WithSubjectClock(now func() time.Time) SubjectOption {
@@ -140,17 +184,39 @@ func WithSubjectClock(now func() time.Time) SubjectOption {
 
 // NewSubjectKeys returns per-subject keys kept in store and wrapped under kek
 // (for example a [MasterKey], a KMS AEAD, or an AEAD derived from a root
-// keyset with purpose "subject-keys").
+// keyset with purpose "subject-keys"). It fails with [ErrInvalidParams] if
+// store or kek is nil or the cache size is below 1.
 func NewSubjectKeys(store SubjectKeyStore, kek tink.AEAD, opts ...SubjectOption) (*SubjectKeys, error) {
 	if store == nil || kek == nil {
 		return nil, errorf(ErrInvalidParams, "subject keys need a store and a KEK")
 	}
-	s := &SubjectKeys{store: store, kek: kek, ttl: time.Minute, now: time.Now, cache: make(map[string]*subjectEntry)}
+	s := &SubjectKeys{store: store, kek: kek, ttl: defaultSubjectCacheTTL, size: defaultSubjectCacheSize, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.size < 1 {
+		return nil, errorf(ErrInvalidParams, "subject key cache size %d is below 1", s.size)
+	}
+	n := 1
+	for n < maxSubjectShards && s.size/(2*n) >= minSubjectShardSize {
+		n *= 2
+	}
+	s.seed = maphash.MakeSeed()
+	s.mask = uint64(n - 1)
+	s.shards = make([]subjectShard, n)
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.cap = s.size / n
+		if i < s.size%n {
+			sh.cap++
+		}
+		sh.ttl = s.ttl
+		sh.nodes = make(map[string]*subjectNode)
+		sh.states = make(map[string]weak.Pointer[subjectState])
+		sh.lru.next, sh.lru.prev = &sh.lru, &sh.lru
 	}
 	return s, nil
 }
@@ -158,6 +224,8 @@ func NewSubjectKeys(store SubjectKeyStore, kek tink.AEAD, opts ...SubjectOption)
 func subjectAD(subject string) []byte {
 	return append([]byte("custos/keys/subject/v1\x00"), subject...)
 }
+
+func errSubjectDestroyed() error { return errorf(ErrKeyDestroyed, "subject was erased") }
 
 // AEAD returns the subject's AEAD, creating and storing a data key if the
 // subject has none. Use it to encrypt. It fails with [ErrKeyDestroyed] for an
@@ -173,46 +241,80 @@ func (s *SubjectKeys) ExistingAEAD(ctx context.Context, subject string) (tink.AE
 	return s.get(ctx, subject, false)
 }
 
+func (s *SubjectKeys) shard(subject string) *subjectShard {
+	if s.mask == 0 {
+		return &s.shards[0]
+	}
+	return &s.shards[maphash.String(s.seed, subject)&s.mask]
+}
+
 func (s *SubjectKeys) get(ctx context.Context, subject string, create bool) (tink.AEAD, error) {
 	if subject == "" {
 		return nil, errorf(ErrInvalidParams, "subject is empty")
 	}
-	s.mu.Lock()
-	e := s.cache[subject]
-	s.mu.Unlock()
-	if e != nil {
-		if e.destroyed.Load() {
-			return nil, errorf(ErrKeyDestroyed, "subject was erased")
+	sh := s.shard(subject)
+	now := s.now()
+	sh.mu.Lock()
+	sh.sweepLocked(now)
+	var st *subjectState
+	if n := sh.nodes[subject]; n != nil {
+		if n.state.destroyed.Load() {
+			sh.mu.Unlock()
+			return nil, errSubjectDestroyed()
 		}
-		if s.ttl > 0 && s.now().Sub(e.fetched) < s.ttl {
-			return &subjectAEAD{subject: subject, e: e}, nil
+		if now.Sub(n.fetched) < s.ttl {
+			sh.moveToFrontLocked(n)
+			k := n.key
+			sh.mu.Unlock()
+			return k, nil
+		}
+		sh.removeLocked(n) // expired: drop it, then ask the store again
+		st = n.state
+	} else {
+		st = sh.stateLocked(subject)
+		if st.destroyed.Load() {
+			sh.mu.Unlock()
+			return nil, errSubjectDestroyed()
 		}
 	}
-	a, err := s.load(ctx, subject, create)
-	if err != nil {
-		if errors.Is(err, ErrKeyDestroyed) {
-			s.markDestroyed(subject)
-		}
+	prev := st.key
+	sh.mu.Unlock()
+
+	k, err := s.load(ctx, subject, create, st, prev)
+
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	switch {
+	case st.destroyed.Load(): // destroyed while we were loading
+		return nil, errSubjectDestroyed()
+	case errors.Is(err, ErrKeyDestroyed): // by another instance
+		sh.destroyLocked(subject, st, now)
+		return nil, err
+	case err != nil:
 		return nil, err
 	}
-	ne := &subjectEntry{aead: a, fetched: s.now()}
-	s.mu.Lock()
-	if cur := s.cache[subject]; cur != nil && cur.destroyed.Load() {
-		// Destroyed while we were loading.
-		s.mu.Unlock()
-		return nil, errorf(ErrKeyDestroyed, "subject was erased")
-	}
-	s.cache[subject] = ne
-	s.mu.Unlock()
-	return &subjectAEAD{subject: subject, e: ne}, nil
+	st.key = k
+	sh.insertLocked(subject, st, k, now)
+	return k, nil
 }
 
-func (s *SubjectKeys) load(ctx context.Context, subject string, create bool) (tink.AEAD, error) {
+// load reads (or, if create is set, makes) the subject's wrapped key and
+// returns its AEAD, sharing st. If the store still holds the very wrapped
+// key prev was unwrapped from, prev is returned without unwrapping again.
+func (s *SubjectKeys) load(ctx context.Context, subject string, create bool, st *subjectState, prev *subjectAEAD) (*subjectAEAD, error) {
 	for range 3 {
 		w, err := s.store.Get(ctx, subject)
 		switch {
 		case err == nil:
-			return s.unwrap(subject, w)
+			d := sha256.Sum256(w)
+			if prev != nil && subtle.ConstantTimeCompare(prev.wrapped[:], d[:]) == 1 {
+				return prev, nil
+			}
+			a, err := s.unwrap(subject, w)
+			if err != nil {
+				return nil, err
+			}
+			return &subjectAEAD{state: st, aead: a, wrapped: d}, nil
 		case !errors.Is(err, ErrKeyNotFound) || !create:
 			return nil, err
 		}
@@ -227,7 +329,11 @@ func (s *SubjectKeys) load(ctx context.Context, subject string, create bool) (ti
 		err = s.store.Create(ctx, subject, buf.Bytes())
 		switch {
 		case err == nil:
-			return aead.New(h)
+			a, err := aead.New(h)
+			if err != nil {
+				return nil, fmt.Errorf("keys: subject key: %w", err)
+			}
+			return &subjectAEAD{state: st, aead: a, wrapped: sha256.Sum256(buf.Bytes())}, nil
 		case errors.Is(err, ErrKeyExists):
 			continue // another writer won the race: use its key
 		default:
@@ -249,67 +355,224 @@ func (s *SubjectKeys) unwrap(subject string, wrapped []byte) (tink.AEAD, error) 
 	return a, nil
 }
 
-func (s *SubjectKeys) markDestroyed(subject string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.cache[subject]
-	if e == nil {
-		e = &subjectEntry{}
-		s.cache[subject] = e
-	}
-	e.destroyed.Store(true)
-}
-
-// Destroy erases the subject's key: first in this instance's cache (so every
-// AEAD handed out for the subject fails from now on with [ErrKeyDestroyed]),
-// then in the store, which keeps a tombstone. Destroying twice is not an
-// error.
+// Destroy erases the subject's key: first in this instance (so every AEAD it
+// handed out for the subject, cached, expired or evicted, fails from now on
+// with [ErrKeyDestroyed]), then in the store, which keeps a tombstone.
+// Destroying twice is not an error.
+//
+// If the store fails, Destroy returns its error and the key may still be in
+// the store: other instances, and this one once it no longer holds the
+// subject, may use it again. Call Destroy again until it succeeds.
 func (s *SubjectKeys) Destroy(ctx context.Context, subject string) error {
 	if subject == "" {
 		return errorf(ErrInvalidParams, "subject is empty")
 	}
-	s.markDestroyed(subject)
-	if err := s.store.Destroy(ctx, subject); err != nil {
+	sh := s.shard(subject)
+	now := s.now()
+	sh.mu.Lock()
+	st := sh.stateLocked(subject)
+	sh.destroyLocked(subject, st, now)
+	sh.mu.Unlock()
+	err := s.store.Destroy(ctx, subject)
+	// Until the store has the tombstone, a concurrent lookup must find st
+	// (and refuse), even if the cache has let go of it.
+	runtime.KeepAlive(st)
+	if err != nil {
 		return fmt.Errorf("keys: destroying subject key: %w", err)
 	}
 	return nil
 }
 
-func (s *SubjectKeys) String() string {
-	s.mu.Lock()
-	n := len(s.cache)
-	s.mu.Unlock()
-	return "keys.SubjectKeys{cached=" + strconv.Itoa(n) + "}"
+func (s *SubjectKeys) cacheLen() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		n += len(sh.nodes)
+		sh.mu.Unlock()
+	}
+	return n
 }
 
-// LogValue logs a redacted summary.
-func (s *SubjectKeys) LogValue() slog.Value { return slog.StringValue(s.String()) }
+func (s *SubjectKeys) summary() string {
+	return "keys.SubjectKeys{cached=" + strconv.Itoa(s.cacheLen()) + " size=" + strconv.Itoa(s.size) + " ttl=" + s.ttl.String() + "}"
+}
 
-// subjectAEAD checks the destroyed flag on every call.
-type subjectAEAD struct {
+// String returns a summary: the number of cached subjects, the cache size
+// and TTL. It never names subjects.
+func (s *SubjectKeys) String() string { return s.summary() }
+
+// GoString returns the same summary as String.
+func (s *SubjectKeys) GoString() string { return s.summary() }
+
+// Format writes the summary for every verb, so %v, %+v and %#v print no
+// subject and no key.
+func (s *SubjectKeys) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.summary())) }
+
+// LogValue logs a redacted summary.
+func (s *SubjectKeys) LogValue() slog.Value { return slog.StringValue(s.summary()) }
+
+// MarshalJSON encodes the summary as a JSON string.
+func (s *SubjectKeys) MarshalJSON() ([]byte, error) { return json.Marshal(s.summary()) }
+
+// subjectShard is one lock's worth of the cache: an LRU list of entries and
+// the states of the shard's subjects that are still referenced.
+type subjectShard struct {
+	mu    sync.Mutex
+	cap   int
+	ttl   time.Duration
+	nodes map[string]*subjectNode
+	lru   subjectNode // sentinel: lru.next is the most recently used entry
+	// states finds the state of every subject that anything (a cache entry,
+	// an AEAD held by a caller, a lookup in flight) still refers to, so that
+	// one subject never has two live states. Entries are removed by a
+	// cleanup once their state is collected.
+	states map[string]weak.Pointer[subjectState]
+	_      [64]byte // keep neighbouring shards' locks off one cache line
+}
+
+// subjectNode is a cache entry.
+type subjectNode struct {
+	prev, next *subjectNode
+	subject    string
+	state      *subjectState
+	key        *subjectAEAD // nil once the subject is destroyed
+	fetched    time.Time
+}
+
+// subjectState is shared by every AEAD this instance hands out for one
+// subject, and by its cache entry.
+type subjectState struct {
+	destroyed atomic.Bool
+	// key is the most recent AEAD handed out, reused while the store keeps
+	// the same wrapped key; nil once destroyed. Guarded by the shard's mu.
+	key *subjectAEAD
+}
+
+type stateRef struct {
 	subject string
-	e       *subjectEntry
+	ptr     weak.Pointer[subjectState]
+}
+
+// stateLocked returns the subject's live state, or registers a new one.
+func (sh *subjectShard) stateLocked(subject string) *subjectState {
+	if n := sh.nodes[subject]; n != nil {
+		return n.state
+	}
+	if p, ok := sh.states[subject]; ok {
+		if st := p.Value(); st != nil {
+			return st
+		}
+	}
+	st := new(subjectState)
+	p := weak.Make(st)
+	sh.states[subject] = p
+	runtime.AddCleanup(st, sh.forget, stateRef{subject: subject, ptr: p})
+	return st
+}
+
+// forget runs once a state is collected.
+func (sh *subjectShard) forget(r stateRef) {
+	sh.mu.Lock()
+	if sh.states[r.subject] == r.ptr { // not a newer state of the subject
+		delete(sh.states, r.subject)
+	}
+	sh.mu.Unlock()
+}
+
+// destroyLocked marks st destroyed, lets go of its key and caches the
+// tombstone.
+func (sh *subjectShard) destroyLocked(subject string, st *subjectState, now time.Time) {
+	st.destroyed.Store(true)
+	st.key = nil
+	sh.insertLocked(subject, st, nil, now)
+}
+
+// insertLocked caches key (nil for a tombstone) as the subject's entry,
+// evicting the least recently used entries beyond the shard's capacity.
+func (sh *subjectShard) insertLocked(subject string, st *subjectState, key *subjectAEAD, now time.Time) {
+	if sh.ttl <= 0 {
+		return
+	}
+	if n := sh.nodes[subject]; n != nil {
+		n.state, n.key, n.fetched = st, key, now
+		sh.moveToFrontLocked(n)
+		return
+	}
+	n := &subjectNode{subject: subject, state: st, key: key, fetched: now}
+	sh.nodes[subject] = n
+	sh.pushFrontLocked(n)
+	for len(sh.nodes) > sh.cap {
+		sh.removeLocked(sh.lru.prev)
+	}
+}
+
+// sweepLocked drops up to subjectSweepLimit expired entries from the cold
+// end of the list. An entry unused for longer than the TTL has expired, and
+// so have all entries used before it: repeated sweeps drop every entry idle
+// for longer than the TTL.
+func (sh *subjectShard) sweepLocked(now time.Time) {
+	for range subjectSweepLimit {
+		n := sh.lru.prev
+		if n == &sh.lru || now.Sub(n.fetched) < sh.ttl {
+			return
+		}
+		sh.removeLocked(n)
+	}
+}
+
+func (sh *subjectShard) pushFrontLocked(n *subjectNode) {
+	n.prev, n.next = &sh.lru, sh.lru.next
+	n.prev.next, n.next.prev = n, n
+}
+
+func (sh *subjectShard) moveToFrontLocked(n *subjectNode) {
+	if sh.lru.next == n {
+		return
+	}
+	n.prev.next, n.next.prev = n.next, n.prev
+	sh.pushFrontLocked(n)
+}
+
+func (sh *subjectShard) removeLocked(n *subjectNode) {
+	n.prev.next, n.next.prev = n.next, n.prev
+	n.prev, n.next = nil, nil
+	delete(sh.nodes, n.subject)
+}
+
+// subjectAEAD is the AEAD handed out for a subject; it checks the subject's
+// destroyed flag on every call.
+type subjectAEAD struct {
+	state   *subjectState
+	aead    tink.AEAD
+	wrapped [sha256.Size]byte // SHA-256 of the wrapped key it was unwrapped from
 }
 
 func (a *subjectAEAD) Encrypt(plaintext, associatedData []byte) ([]byte, error) {
-	if a.e.destroyed.Load() {
-		return nil, errorf(ErrKeyDestroyed, "subject was erased")
+	if a.state.destroyed.Load() {
+		return nil, errSubjectDestroyed()
 	}
-	return a.e.aead.Encrypt(plaintext, associatedData)
+	return a.aead.Encrypt(plaintext, associatedData)
 }
 
 func (a *subjectAEAD) Decrypt(ciphertext, associatedData []byte) ([]byte, error) {
-	if a.e.destroyed.Load() {
-		return nil, errorf(ErrKeyDestroyed, "subject was erased")
+	if a.state.destroyed.Load() {
+		return nil, errSubjectDestroyed()
 	}
-	pt, err := a.e.aead.Decrypt(ciphertext, associatedData)
+	pt, err := a.aead.Decrypt(ciphertext, associatedData)
 	if err != nil {
 		return nil, errorf(ErrDecrypt, "ciphertext does not open under the subject key")
 	}
-	if a.e.destroyed.Load() { // destroyed during the call: release nothing
-		return nil, errorf(ErrKeyDestroyed, "subject was erased")
+	if a.state.destroyed.Load() { // destroyed during the call: release nothing
+		return nil, errSubjectDestroyed()
 	}
 	return pt, nil
 }
 
-func (a *subjectAEAD) String() string { return "keys.SubjectAEAD{REDACTED}" }
+const subjectAEADSummary = "keys.SubjectAEAD{REDACTED}"
+
+func (a *subjectAEAD) String() string               { return subjectAEADSummary }
+func (a *subjectAEAD) GoString() string             { return subjectAEADSummary }
+func (a *subjectAEAD) Format(f fmt.State, _ rune)   { _, _ = f.Write([]byte(subjectAEADSummary)) }
+func (a *subjectAEAD) LogValue() slog.Value         { return slog.StringValue(subjectAEADSummary) }
+func (a *subjectAEAD) MarshalJSON() ([]byte, error) { return json.Marshal(subjectAEADSummary) }
