@@ -553,10 +553,10 @@ func (a *alphabet) parseHalves(x string, n, u int, rev bool) (numA, numB u128, e
 	return a.num(nums[:u]), a.num(nums[u:n]), nil
 }
 
-// formatHalves writes the characters of the halves numA (u characters) and
-// numB (n−u characters) into out and returns the number of bytes written;
-// with rev, each half is written least significant first (FF3-1).
-func (a *alphabet) formatHalves(out []byte, numA, numB u128, n, u int, rev bool) int {
+// appendHalves appends the characters of the halves numA (u characters) and
+// numB (n−u characters) to dst; with rev, each half is written least
+// significant first (FF3-1).
+func (a *alphabet) appendHalves(dst []byte, numA, numB u128, n, u int, rev bool) []byte {
 	var nums [maxFastLen]uint16
 	a.digits(numA, nums[:u])
 	a.digits(numB, nums[u:n])
@@ -564,7 +564,9 @@ func (a *alphabet) formatHalves(out []byte, numA, numB u128, n, u int, rev bool)
 		reverse(nums[:u])
 		reverse(nums[u:n])
 	}
-	return a.encode(out, nums[:n])
+	dst, out := grow(dst, n*a.maxCharLen)
+	k := a.encode(out, nums[:n])
+	return dst[:len(dst)-len(out)+k]
 }
 
 func reverse(s []uint16) {

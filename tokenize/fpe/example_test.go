@@ -350,3 +350,117 @@ func ExampleFF31_MarshalJSON() {
 	fmt.Println(string(js))
 	// Output: "fpe.FF31{REDACTED}"
 }
+
+func ExampleFF1_AppendEncrypt() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Append into a reused buffer: no allocation once it has room.
+	buf := make([]byte, 0, 64)
+	buf = append(buf, "token="...)
+	buf, err = f.AppendEncrypt(buf, "0123456789")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+	// Output: token=2433477484
+}
+
+func ExampleFF1_AppendDecrypt() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	buf, err := f.AppendDecrypt(nil, "2433477484")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+
+	// On error, dst comes back unchanged.
+	buf, err = f.AppendDecrypt(buf, "24334774x4")
+	fmt.Println(string(buf), errors.Is(err, fpe.ErrInvalidCharacter))
+	// Output:
+	// 0123456789
+	// 0123456789 true
+}
+
+func ExampleFF1_AppendEncryptWithTweak() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	buf, err := f.AppendEncryptWithTweak(nil, "0123456789", fromHex("39383736353433323130"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+	// Output: 6124200773
+}
+
+func ExampleFF1_AppendDecryptWithTweak() {
+	f, err := fpe.NewFF1(fromHex("2B7E151628AED2A6ABF7158809CF4F3C"), nil, fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	buf, err := f.AppendDecryptWithTweak(nil, "6124200773", fromHex("39383736353433323130"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+	// Output: 0123456789
+}
+
+func ExampleFF31_AppendEncrypt() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), fromHex("CBD09280979564"), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	buf := make([]byte, 0, 32)
+	buf, err = f.AppendEncrypt(buf, "3992520240")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+	// Output: 8901801106
+}
+
+func ExampleFF31_AppendDecrypt() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), fromHex("CBD09280979564"), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	buf, err := f.AppendDecrypt([]byte("pan="), "8901801106")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+	// Output: pan=3992520240
+}
+
+func ExampleFF31_AppendEncryptWithTweak() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, fpe.FF31TweakSize), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	buf, err := f.AppendEncryptWithTweak(nil, "3992520240", fromHex("CBD09280979564"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+	// Output: 8901801106
+}
+
+func ExampleFF31_AppendDecryptWithTweak() {
+	f, err := fpe.NewFF31(fromHex("2DE79D232DF5585D68CE47882AE256D6"), make([]byte, fpe.FF31TweakSize), fpe.Digits)
+	if err != nil {
+		log.Fatal(err)
+	}
+	buf, err := f.AppendDecryptWithTweak(nil, "8901801106", fromHex("CBD09280979564"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(buf))
+	// Output: 3992520240
+}

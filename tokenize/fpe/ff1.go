@@ -134,24 +134,67 @@ func (f *FF1) DecryptWithTweak(x string, tweak []byte) (string, error) {
 	return f.crypt(x, tweak, false, true)
 }
 
+// AppendEncrypt appends the FF1 encryption of x under the default tweak to
+// dst and returns the extended slice. It allocates nothing when dst has
+// room for the result: len(x) bytes for an alphabet of ASCII characters
+// (inputs of at most 2·⌊log_radix(2^96)⌋ characters; longer ones take the
+// math/big path). On error it returns dst unchanged.
+func (f *FF1) AppendEncrypt(dst []byte, x string) ([]byte, error) {
+	return f.appendCrypt(dst, x, f.tweak, true, false)
+}
+
+// AppendDecrypt appends the FF1 decryption of x under the default tweak to
+// dst and returns the extended slice, allocating as AppendEncrypt does.
+func (f *FF1) AppendDecrypt(dst []byte, x string) ([]byte, error) {
+	return f.appendCrypt(dst, x, f.tweak, true, true)
+}
+
+// AppendEncryptWithTweak is AppendEncrypt with tweak (at most
+// MaxFF1TweakSize bytes) in place of the default tweak.
+func (f *FF1) AppendEncryptWithTweak(dst []byte, x string, tweak []byte) ([]byte, error) {
+	if len(tweak) > MaxFF1TweakSize {
+		return dst, errTweakTooLong(len(tweak))
+	}
+	return f.appendCrypt(dst, x, tweak, false, false)
+}
+
+// AppendDecryptWithTweak is AppendDecrypt with tweak in place of the
+// default tweak.
+func (f *FF1) AppendDecryptWithTweak(dst []byte, x string, tweak []byte) ([]byte, error) {
+	if len(tweak) > MaxFF1TweakSize {
+		return dst, errTweakTooLong(len(tweak))
+	}
+	return f.appendCrypt(dst, x, tweak, false, true)
+}
+
+// crypt returns the result of appendCrypt as a string that owns its only
+// allocation.
 func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) {
+	out, err := f.appendCrypt(nil, x, tweak, dflt, decrypt)
+	if err != nil {
+		return "", err
+	}
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+func (f *FF1) appendCrypt(dst []byte, x string, tweak []byte, dflt, decrypt bool) ([]byte, error) {
 	a := f.alpha
 	n := a.charCount(x)
 	switch {
 	case n < a.minLen:
-		return "", errTooShort(utf8.RuneCountInString(x), a)
+		return dst, errTooShort(utf8.RuneCountInString(x), a)
 	case n < len(f.prefix):
-		return f.cryptFast(x, n, tweak, dflt, decrypt)
+		return f.cryptFast(dst, x, n, tweak, dflt, decrypt)
 	case uint64(n) > maxFF1Len:
-		return "", errTooLong(n, f.MaxLength(), a)
+		return dst, errTooLong(n, f.MaxLength(), a)
 	}
-	return f.cryptBig(x, n, tweak, decrypt)
+	return f.appendBig(dst, x, n, tweak, decrypt)
 }
 
 // cryptFast runs FF1 on inputs whose halves are below 2^96, in fixed-width
-// arithmetic. NUM(A) and NUM(B) stay numbers through the ten rounds; strings
-// are converted only at the two ends.
-func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (string, error) {
+// arithmetic, and appends the result to dst. NUM(A) and NUM(B) stay numbers
+// through the ten rounds; strings are converted only at the two ends.
+func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt bool) ([]byte, error) {
 	a := f.alpha
 	u := n / 2
 	var numA, numB u128
@@ -160,24 +203,20 @@ func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (stri
 		numA, okA = a.numASCII(x[:u])
 		numB, okB = a.numASCII(x[u:])
 		if !okA || !okB {
-			return "", errNotInAlphabet(x, a)
+			return dst, errNotInAlphabet(x, a)
 		}
 	} else {
 		var err error
 		if numA, numB, err = a.parseHalves(x, n, u, false); err != nil {
-			return "", err
+			return dst, err
 		}
 	}
 	mu, mv := &a.pow[u], &a.pow[n-u]
 	b := mv.numBytes
 	d := 4*((b+3)/4) + 4 // ≤ 16 since b ≤ 12
 
-	// One allocation serves as the result and, in its last 16 bytes, as the
-	// AES block buffer (a buffer on the stack would escape through the
-	// cipher.Block interface). The block buffer is cleared before return.
-	out := make([]byte, n*a.maxCharLen+16)
-	blk := (*[16]byte)(out[len(out)-16:])
-
+	var scratch [16]byte
+	blk := stackBlock(&scratch)
 	x0 := f.prefix[n]
 	if !dflt {
 		x0 = f.makePrefix(blk, n, b, tweak)
@@ -191,12 +230,25 @@ func (f *FF1) cryptFast(x string, n int, tweak []byte, dflt, decrypt bool) (stri
 	clear(blk[:])
 
 	if a.ascii {
+		dst, out := grow(dst, n)
 		a.putASCII(numA, out[:u])
-		a.putASCII(numB, out[u:n])
-		return unsafe.String(&out[0], n), nil
+		a.putASCII(numB, out[u:])
+		return dst, nil
 	}
-	k := a.formatHalves(out, numA, numB, n, u, false)
-	return unsafe.String(&out[0], k), nil
+	return a.appendHalves(dst, numA, numB, n, u, false), nil
+}
+
+// grow extends dst by n bytes, reallocating only when its capacity is short,
+// and returns the extended slice and its last n bytes.
+func grow(dst []byte, n int) ([]byte, []byte) {
+	k := len(dst)
+	if cap(dst)-k < n {
+		nd := make([]byte, k, max(k+n, 2*cap(dst)))
+		copy(nd, dst)
+		dst = nd
+	}
+	dst = dst[:k+n]
+	return dst, dst[k:]
 }
 
 // rounds64 runs the ten Feistel rounds when radix^v ≤ 2^63 (so b ≤ 8 and
@@ -345,14 +397,20 @@ func (f *FF1) encryptP(s *[16]byte, n, t int) {
 	f.block.Encrypt(s[:], s[:])
 }
 
-// cryptBig runs FF1 on inputs of any length with math/big, following
-// SP 800-38G Algorithms 7 and 8 step by step (NUM(A) and NUM(B) kept as
-// numbers between rounds).
+// cryptBig is appendBig returning a string.
 func (f *FF1) cryptBig(x string, n int, tweak []byte, decrypt bool) (string, error) {
+	out, err := f.appendBig(nil, x, n, tweak, decrypt)
+	return string(out), err
+}
+
+// appendBig runs FF1 on inputs of any length with math/big, following
+// SP 800-38G Algorithms 7 and 8 step by step (NUM(A) and NUM(B) kept as
+// numbers between rounds), and appends the result to dst.
+func (f *FF1) appendBig(dst []byte, x string, n int, tweak []byte, decrypt bool) ([]byte, error) {
 	a := f.alpha
 	nums := make([]uint16, n)
 	if err := a.parse(x, nums); err != nil {
-		return "", err
+		return dst, err
 	}
 	u, v := n/2, n-n/2
 	radix := big.NewInt(int64(a.radix))
@@ -410,9 +468,9 @@ func (f *FF1) cryptBig(x string, n int, tweak []byte, decrypt bool) (string, err
 	clear(p[:])
 	a.digitsBig(numA, nums[:u])
 	a.digitsBig(numB, nums[u:])
-	out := make([]byte, n*a.maxCharLen)
+	dst, out := grow(dst, n*a.maxCharLen)
 	k := a.encode(out, nums)
-	return string(out[:k]), nil
+	return dst[:len(dst)-len(out)+k], nil
 }
 
 // numBig returns NUM_radix(nums) for any length.

@@ -120,18 +120,63 @@ func (f *FF31) DecryptWithTweak(x string, tweak []byte) (string, error) {
 	return f.crypt(x, tl, tr, true)
 }
 
-// crypt runs SP 800-38G Rev. 1 Algorithms 9 and 10. NUM(REV(A)) and
+// AppendEncrypt appends the FF3-1 encryption of x under the default tweak to
+// dst and returns the extended slice. It allocates nothing when dst has
+// room for the result (len(x) bytes for an alphabet of ASCII characters).
+// On error it returns dst unchanged.
+func (f *FF31) AppendEncrypt(dst []byte, x string) ([]byte, error) {
+	return f.appendCrypt(dst, x, f.tl, f.tr, false)
+}
+
+// AppendDecrypt appends the FF3-1 decryption of x under the default tweak
+// to dst and returns the extended slice, allocating as AppendEncrypt does.
+func (f *FF31) AppendDecrypt(dst []byte, x string) ([]byte, error) {
+	return f.appendCrypt(dst, x, f.tl, f.tr, true)
+}
+
+// AppendEncryptWithTweak is AppendEncrypt with tweak (exactly
+// FF31TweakSize bytes) in place of the default tweak.
+func (f *FF31) AppendEncryptWithTweak(dst []byte, x string, tweak []byte) ([]byte, error) {
+	tl, tr, err := splitTweak(tweak)
+	if err != nil {
+		return dst, err
+	}
+	return f.appendCrypt(dst, x, tl, tr, false)
+}
+
+// AppendDecryptWithTweak is AppendDecrypt with tweak in place of the
+// default tweak.
+func (f *FF31) AppendDecryptWithTweak(dst []byte, x string, tweak []byte) ([]byte, error) {
+	tl, tr, err := splitTweak(tweak)
+	if err != nil {
+		return dst, err
+	}
+	return f.appendCrypt(dst, x, tl, tr, true)
+}
+
+// crypt returns the result of appendCrypt as a string that owns its only
+// allocation.
+func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
+	out, err := f.appendCrypt(nil, x, tl, tr, decrypt)
+	if err != nil {
+		return "", err
+	}
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+// appendCrypt runs SP 800-38G Rev. 1 Algorithms 9 and 10 and appends the
+// result to dst. NUM(REV(A)) and
 // NUM(REV(B)) stay numbers through the eight rounds. The block
 // REVB(W ⊕ [i]^4 ‖ [NUM(REV(B))]^12) is built directly in little-endian
 // order, and y = NUM(REVB(CIPH(...))) is read back little-endian.
-func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
+func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([]byte, error) {
 	a := f.alpha
 	n := a.charCount(x)
 	if n < a.minLen {
-		return "", errTooShort(utf8.RuneCountInString(x), a)
+		return dst, errTooShort(utf8.RuneCountInString(x), a)
 	}
 	if n > f.maxLen {
-		return "", errTooLong(utf8.RuneCountInString(x), f.maxLen, a)
+		return dst, errTooLong(utf8.RuneCountInString(x), f.maxLen, a)
 	}
 	u := (n + 1) / 2
 	var numA, numB u128
@@ -140,20 +185,18 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 		numA, okA = a.numRevASCII(x[:u])
 		numB, okB = a.numRevASCII(x[u:])
 		if !okA || !okB {
-			return "", errNotInAlphabet(x, a)
+			return dst, errNotInAlphabet(x, a)
 		}
 	} else {
 		var err error
 		if numA, numB, err = a.parseHalves(x, n, u, true); err != nil {
-			return "", err
+			return dst, err
 		}
 	}
 	mu, mv := &a.pow[u], &a.pow[n-u]
 
-	// One allocation: the result, then a 16-byte AES block buffer that is
-	// cleared before return.
-	out := make([]byte, n*a.maxCharLen+16)
-	blk := (*[16]byte)(out[len(out)-16:])
+	var scratch [16]byte
+	blk := stackBlock(&scratch)
 
 	if mu.barrett {
 		// Both halves at most 2^63: the common case, in single words.
@@ -164,12 +207,12 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 	clear(blk[:])
 
 	if a.ascii {
+		dst, out := grow(dst, n)
 		a.putRevASCII(numA, out[:u])
-		a.putRevASCII(numB, out[u:n])
-		return unsafe.String(&out[0], n), nil
+		a.putRevASCII(numB, out[u:])
+		return dst, nil
 	}
-	k := a.formatHalves(out, numA, numB, n, u, true)
-	return unsafe.String(&out[0], k), nil
+	return a.appendHalves(dst, numA, numB, n, u, true), nil
 }
 
 // rounds64 runs the eight Feistel rounds when radix^u ≤ 2^63.

@@ -48,17 +48,19 @@
 // # Concurrency and performance
 //
 // [FF1] and [FF31] values are immutable and safe for concurrent use: each call
-// keeps its working state on its stack and in its one allocation (no shared
-// block buffer, no shared big-number scratch). The only state shared between
-// calls is FF1's cache of its first CBC-MAC block per tweak length, whose
-// entries are published once with an atomic compare-and-swap and never change.
+// keeps its working state on its own stack (no shared block buffer, no shared
+// big-number scratch). The only state shared between calls is FF1's cache of
+// its first CBC-MAC block per tweak length, whose entries are published once
+// with an atomic compare-and-swap and never change.
 //
 // Short inputs (halves below 2^96, e.g. up to 56 decimal digits) take a
-// fixed-width arithmetic path whose only allocation is the result; the AES
-// work of the constant CBC-MAC prefix for the default tweak is done once, at
-// construction, so a 16-digit FF1 call costs exactly 10 AES blocks and an
-// FF3-1 call 8. Longer FF1 inputs take a math/big path that is slower but
-// exact. BENCHMARKS.md in the repository has the figures.
+// fixed-width arithmetic path whose only allocation is the result, and the
+// Append methods (such as [FF1.AppendEncrypt]) write into the caller's
+// buffer without any allocation. The AES work of the constant CBC-MAC prefix
+// for the default tweak is done once, at construction, so a 16-digit FF1 call
+// costs exactly 10 AES blocks and an FF3-1 call 8. Longer FF1 inputs take a
+// math/big path that is slower but exact. BENCHMARKS.md in the repository has
+// the figures.
 package fpe
 
 import (
@@ -66,6 +68,7 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
+	"unsafe"
 )
 
 // Errors returned by this package. Match them with errors.Is; messages name
@@ -115,4 +118,15 @@ func errTooShort(n int, a *alphabet) error {
 func errTooLong(n, maxLen int, a *alphabet) error {
 	return &fpeError{ErrInvalidLength,
 		fmt.Sprintf("fpe: input length %d above maximum %d for radix %d", n, maxLen, a.radix)}
+}
+
+// stackBlock returns p with its provenance hidden from escape analysis, so
+// that the caller's AES block buffer can stay on its stack. Any buffer passed
+// through the cipher.Block interface would otherwise be moved to the heap,
+// one allocation per call. This is sound because the block is always the
+// crypto/aes cipher made by newBlock, which never keeps its arguments; the
+// result must not outlive the caller's frame.
+func stackBlock(p *[16]byte) *[16]byte {
+	x := uintptr(unsafe.Pointer(p))
+	return *(**[16]byte)(unsafe.Pointer(&x))
 }
