@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
@@ -269,8 +270,7 @@ func (f *FF1) rounds64(blk *[16]byte, x0 u128, numA, numB uint64, mu, mv *modulu
 			hi ^= uint64(i)
 		}
 		lo ^= in
-		binary.BigEndian.PutUint64(blk[:8], hi)
-		binary.BigEndian.PutUint64(blk[8:], lo)
+		putBlock(blk, bits.ReverseBytes64(hi), bits.ReverseBytes64(lo))
 		f.block.Encrypt(blk[:], blk[:])
 
 		m := mu
@@ -307,8 +307,7 @@ func (f *FF1) rounds128(blk *[16]byte, x0, numA, numB u128, mu, mv *modulus, b, 
 		} else {
 			q.hi ^= uint64(i) << (ishift - 64)
 		}
-		binary.BigEndian.PutUint64(blk[:8], q.hi)
-		binary.BigEndian.PutUint64(blk[8:], q.lo)
+		putBlock(blk, bits.ReverseBytes64(q.hi), bits.ReverseBytes64(q.lo))
 		f.block.Encrypt(blk[:], blk[:])
 		// y = NUM(first d bytes of R).
 		yh, yl := binary.BigEndian.Uint64(blk[:8]), binary.BigEndian.Uint64(blk[8:])

@@ -226,8 +226,7 @@ func (f *FF31) rounds64(blk *[16]byte, tl, tr uint32, numA, numB uint64, mu, mv 
 		if i&1 == 1 {
 			m, w = mv, tl
 		}
-		binary.LittleEndian.PutUint64(blk[:8], in)
-		binary.LittleEndian.PutUint64(blk[8:], uint64(w^uint32(i))<<32)
+		putBlock(blk, in, uint64(w^uint32(i))<<32)
 		f.block.Encrypt(blk[:], blk[:])
 		// rem = y mod m by Barrett reduction (modulus.barrett128, inlined).
 		yh, yl := binary.LittleEndian.Uint64(blk[8:]), binary.LittleEndian.Uint64(blk[:8])
@@ -258,8 +257,7 @@ func (f *FF31) rounds128(blk *[16]byte, tl, tr uint32, numA, numB u128, mu, mv *
 		if i&1 == 1 {
 			m, w = mv, tl
 		}
-		binary.LittleEndian.PutUint64(blk[:8], in.lo)
-		binary.LittleEndian.PutUint64(blk[8:], in.hi|uint64(w^uint32(i))<<32)
+		putBlock(blk, in.lo, in.hi|uint64(w^uint32(i))<<32)
 		f.block.Encrypt(blk[:], blk[:])
 		y := u128{binary.LittleEndian.Uint64(blk[8:]), binary.LittleEndian.Uint64(blk[:8])}
 		var rem u128
