@@ -49,6 +49,15 @@
 // ciphertext of that subject, in any copy or backup, then fails with
 // [ErrKeyDestroyed], and a key restored from an old backup is refused.
 //
+// Unwrapped subject keys are cached in memory, within bounds: at most
+// [WithCacheSize] subjects (default 10,000, least recently used out) and each
+// for at most [WithCacheTTL] (default one minute), after which the entry is
+// dropped and the next lookup asks the store again. Memory therefore follows
+// the subjects in active use, not every subject the process ever touched.
+// In the instance that runs Destroy, every AEAD it ever handed out for the
+// subject fails at once, even one whose cache entry was evicted long ago;
+// other instances sharing the store stop within their TTL.
+//
 // # Printing
 //
 // No type of this package prints key material: fmt, log/slog and

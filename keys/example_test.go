@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/custos-dev/custos/keys"
 )
@@ -108,6 +109,59 @@ func ExampleSubjectKeys() {
 	_, err := a.Decrypt(ct, []byte("notes.body"))
 	fmt.Println(errors.Is(err, keys.ErrKeyDestroyed))
 	// Output: true
+}
+
+func ExampleWithCacheSize() {
+	ctx := context.Background()
+	kek, _ := keys.GenerateMasterKey()
+	store := keys.NewMemorySubjectKeyStore()
+	// At most two unwrapped keys in memory, each used for at most 5 minutes
+	// before the store is asked again.
+	sk, _ := keys.NewSubjectKeys(store, kek, keys.WithCacheSize(2), keys.WithCacheTTL(5*time.Minute))
+	a, _ := sk.AEAD(ctx, "customer-1")
+	ct, _ := a.Encrypt([]byte("health note"), []byte("notes.body"))
+	for _, c := range []string{"customer-2", "customer-3"} {
+		_, _ = sk.AEAD(ctx, c) // customer-1 leaves the cache
+	}
+	fmt.Println(sk)
+
+	// Destroy still reaches the AEAD that outlived its cache entry.
+	_ = sk.Destroy(ctx, "customer-1")
+	_, err := a.Decrypt(ct, []byte("notes.body"))
+	fmt.Println(errors.Is(err, keys.ErrKeyDestroyed))
+
+	_, err = keys.NewSubjectKeys(store, kek, keys.WithCacheSize(0))
+	fmt.Println(errors.Is(err, keys.ErrInvalidParams))
+	// Output:
+	// keys.SubjectKeys{cached=2 size=2 ttl=5m0s}
+	// true
+	// true
+}
+
+func ExampleWithCacheTTL() {
+	ctx := context.Background()
+	kek, _ := keys.GenerateMasterKey()
+	store := keys.NewMemorySubjectKeyStore() // shared by two service instances
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	one, _ := keys.NewSubjectKeys(store, kek, keys.WithCacheTTL(time.Minute), keys.WithSubjectClock(clock))
+	two, _ := keys.NewSubjectKeys(store, kek, keys.WithCacheTTL(time.Minute), keys.WithSubjectClock(clock))
+	a, _ := one.AEAD(ctx, "customer-42")
+	ct, _ := a.Encrypt([]byte("note"), nil)
+	b, _ := two.ExistingAEAD(ctx, "customer-42")
+
+	_ = one.Destroy(ctx, "customer-42")
+	_, err := b.Decrypt(ct, nil)
+	fmt.Println("other instance, within the TTL:", err == nil)
+	now = now.Add(time.Minute)
+	_, err = two.ExistingAEAD(ctx, "customer-42")
+	fmt.Println("after the TTL:", errors.Is(err, keys.ErrKeyDestroyed))
+	_, err = b.Decrypt(ct, nil)
+	fmt.Println("its old AEAD too:", errors.Is(err, keys.ErrKeyDestroyed))
+	// Output:
+	// other instance, within the TTL: true
+	// after the TTL: true
+	// its old AEAD too: true
 }
 
 func ExampleKeyset_String() {
