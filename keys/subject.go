@@ -108,8 +108,9 @@ const (
 	defaultSubjectCacheTTL  = time.Minute
 	defaultSubjectCacheSize = 10_000
 	// The cache is split into up to maxSubjectShards shards, each with its
-	// own lock and LRU list and at least minSubjectShardSize entries; a
-	// cache of fewer than 2*minSubjectShardSize entries is one exact LRU.
+	// own lock and LRU list, and at least minSubjectShardSize entries per
+	// shard on average; a cache of fewer than 2*minSubjectShardSize entries
+	// is one exact LRU.
 	maxSubjectShards    = 16
 	minSubjectShardSize = 64
 	// At most this many expired entries are dropped per lookup, so cleaning
@@ -152,6 +153,8 @@ type SubjectKeys struct {
 	seed   maphash.Seed
 	mask   uint64
 	shards []subjectShard
+	count  atomic.Int64 // cache entries in all shards
+	victim atomic.Uint32
 }
 
 // SubjectOption configures [NewSubjectKeys].
@@ -166,11 +169,16 @@ func WithCacheTTL(d time.Duration) SubjectOption { return func(s *SubjectKeys) {
 
 // WithCacheSize sets how many subjects' unwrapped keys are cached at most
 // (default 10,000; [NewSubjectKeys] refuses less than 1). When the cache is
-// full, the least recently used subject leaves it. Caches of 128 entries or
-// more are split into up to 16 shards of at least 64 entries, each with its
-// own lock, and the order is least recently used within each shard. A
-// destroyed subject takes an entry too, so that lookups of it fail without
-// asking the store.
+// full, a new entry pushes out the least recently used one. A destroyed
+// subject takes an entry too, so that lookups of it fail without asking the
+// store.
+//
+// For concurrency, caches of 128 entries or more are split by subject into
+// up to 16 shards (at least 64 entries each on average), each with its own
+// lock and recency order; the size bounds their total, and a new entry
+// pushes out the least recently used entry of its own shard (of another
+// shard when its own holds nothing else). Below 128 entries the order is
+// exactly least recently used.
 //
 // Size it for the subjects in active use within one TTL: a subject that is
 // not cached costs one store read and one unwrap under the KEK (a KMS call
@@ -209,11 +217,10 @@ func NewSubjectKeys(store SubjectKeyStore, kek tink.AEAD, opts ...SubjectOption)
 	s.shards = make([]subjectShard, n)
 	for i := range s.shards {
 		sh := &s.shards[i]
-		sh.cap = s.size / n
-		if i < s.size%n {
-			sh.cap++
-		}
 		sh.ttl = s.ttl
+		sh.size = int64(s.size)
+		sh.self = weak.Make(sh)
+		sh.count = &s.count
 		sh.nodes = make(map[string]*subjectNode)
 		sh.states = make(map[string]weak.Pointer[subjectState])
 		sh.lru.next, sh.lru.prev = &sh.lru, &sh.lru
@@ -283,18 +290,22 @@ func (s *SubjectKeys) get(ctx context.Context, subject string, create bool) (tin
 	k, err := s.load(ctx, subject, create, st, prev)
 
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	switch {
 	case st.destroyed.Load(): // destroyed while we were loading
-		return nil, errSubjectDestroyed()
+		k, err = nil, errSubjectDestroyed()
 	case errors.Is(err, ErrKeyDestroyed): // by another instance
-		sh.destroyLocked(subject, st, now)
-		return nil, err
-	case err != nil:
+		st.destroy()
+		sh.insertLocked(subject, st, nil, now)
+		k = nil
+	case err == nil:
+		st.key = k
+		sh.insertLocked(subject, st, k, now)
+	}
+	sh.mu.Unlock()
+	s.trim(sh)
+	if err != nil {
 		return nil, err
 	}
-	st.key = k
-	sh.insertLocked(subject, st, k, now)
 	return k, nil
 }
 
@@ -371,8 +382,10 @@ func (s *SubjectKeys) Destroy(ctx context.Context, subject string) error {
 	now := s.now()
 	sh.mu.Lock()
 	st := sh.stateLocked(subject)
-	sh.destroyLocked(subject, st, now)
+	st.destroy()
+	sh.insertLocked(subject, st, nil, now)
 	sh.mu.Unlock()
+	s.trim(sh)
 	err := s.store.Destroy(ctx, subject)
 	// Until the store has the tombstone, a concurrent lookup must find st
 	// (and refuse), even if the cache has let go of it.
@@ -381,6 +394,35 @@ func (s *SubjectKeys) Destroy(ctx context.Context, subject string) error {
 		return fmt.Errorf("keys: destroying subject key: %w", err)
 	}
 	return nil
+}
+
+// trim evicts least recently used entries of other shards than own while
+// the cache holds more than its size. It is needed only when own filled the
+// cache while holding nothing else to evict (insertLocked evicts within its
+// own shard first). It takes one shard lock at a time.
+func (s *SubjectKeys) trim(own *subjectShard) {
+	for s.count.Load() > int64(s.size) {
+		evicted := false
+		start := s.victim.Add(1)
+		for i := range uint32(len(s.shards)) {
+			sh := &s.shards[(start+i)&uint32(s.mask)]
+			if sh == own {
+				continue
+			}
+			sh.mu.Lock()
+			if s.count.Load() > int64(s.size) && sh.lru.prev != &sh.lru {
+				sh.removeLocked(sh.lru.prev)
+				evicted = true
+			}
+			sh.mu.Unlock()
+			if s.count.Load() <= int64(s.size) {
+				return
+			}
+		}
+		if !evicted {
+			return // the other shards are empty: own holds only new entries
+		}
+	}
 }
 
 func (s *SubjectKeys) cacheLen() int {
@@ -419,8 +461,10 @@ func (s *SubjectKeys) MarshalJSON() ([]byte, error) { return json.Marshal(s.summ
 // the states of the shard's subjects that are still referenced.
 type subjectShard struct {
 	mu    sync.Mutex
-	cap   int
 	ttl   time.Duration
+	size  int64
+	count *atomic.Int64 // shared by all shards
+	self  weak.Pointer[subjectShard]
 	nodes map[string]*subjectNode
 	lru   subjectNode // sentinel: lru.next is the most recently used entry
 	// states finds the state of every subject that anything (a cache entry,
@@ -449,7 +493,12 @@ type subjectState struct {
 	key *subjectAEAD
 }
 
+// stateRef is the argument of a state's cleanup. It must not reach the
+// state: the shard is held weakly, since the shard's cache reaches states,
+// and a cleanup that reaches its object never runs (that would keep every
+// SubjectKeys dropped with a non-empty cache alive forever).
 type stateRef struct {
+	shard   weak.Pointer[subjectShard]
 	subject string
 	ptr     weak.Pointer[subjectState]
 }
@@ -467,12 +516,16 @@ func (sh *subjectShard) stateLocked(subject string) *subjectState {
 	st := new(subjectState)
 	p := weak.Make(st)
 	sh.states[subject] = p
-	runtime.AddCleanup(st, sh.forget, stateRef{subject: subject, ptr: p})
+	runtime.AddCleanup(st, forgetState, stateRef{shard: sh.self, subject: subject, ptr: p})
 	return st
 }
 
-// forget runs once a state is collected.
-func (sh *subjectShard) forget(r stateRef) {
+// forgetState runs once a state is collected.
+func forgetState(r stateRef) {
+	sh := r.shard.Value()
+	if sh == nil {
+		return // the SubjectKeys itself is gone
+	}
 	sh.mu.Lock()
 	if sh.states[r.subject] == r.ptr { // not a newer state of the subject
 		delete(sh.states, r.subject)
@@ -480,16 +533,17 @@ func (sh *subjectShard) forget(r stateRef) {
 	sh.mu.Unlock()
 }
 
-// destroyLocked marks st destroyed, lets go of its key and caches the
-// tombstone.
-func (sh *subjectShard) destroyLocked(subject string, st *subjectState, now time.Time) {
+// destroy marks st destroyed and lets go of its key. The caller holds the
+// shard's mu.
+func (st *subjectState) destroy() {
 	st.destroyed.Store(true)
 	st.key = nil
-	sh.insertLocked(subject, st, nil, now)
 }
 
-// insertLocked caches key (nil for a tombstone) as the subject's entry,
-// evicting the least recently used entries beyond the shard's capacity.
+// insertLocked caches key (nil for a tombstone) as the subject's entry. If
+// the cache is then over its size, it evicts the least recently used
+// entries of this shard; when the shard has nothing else, the caller's
+// [SubjectKeys.trim] evicts elsewhere.
 func (sh *subjectShard) insertLocked(subject string, st *subjectState, key *subjectAEAD, now time.Time) {
 	if sh.ttl <= 0 {
 		return
@@ -502,8 +556,10 @@ func (sh *subjectShard) insertLocked(subject string, st *subjectState, key *subj
 	n := &subjectNode{subject: subject, state: st, key: key, fetched: now}
 	sh.nodes[subject] = n
 	sh.pushFrontLocked(n)
-	for len(sh.nodes) > sh.cap {
-		sh.removeLocked(sh.lru.prev)
+	if sh.count.Add(1) > sh.size {
+		for sh.count.Load() > sh.size && sh.lru.prev != n {
+			sh.removeLocked(sh.lru.prev)
+		}
 	}
 }
 
@@ -538,6 +594,7 @@ func (sh *subjectShard) removeLocked(n *subjectNode) {
 	n.prev.next, n.next.prev = n.next, n.prev
 	n.prev, n.next = nil, nil
 	delete(sh.nodes, n.subject)
+	sh.count.Add(-1)
 }
 
 // subjectAEAD is the AEAD handed out for a subject; it checks the subject's

@@ -113,9 +113,9 @@ func statesLen(sk *SubjectKeys) int {
 	return n
 }
 
-// checkCacheInvariants walks every shard: the list and the map hold the same
-// entries, no shard is over capacity, and each entry's state is the one
-// registered for its subject.
+// checkCacheInvariants walks every shard (the cache must be quiescent): the
+// list and the map hold the same entries, the count is right and within the
+// size, and each entry's state is the one registered for its subject.
 func checkCacheInvariants(t *testing.T, sk *SubjectKeys) {
 	t.Helper()
 	total := 0
@@ -138,11 +138,11 @@ func checkCacheInvariants(t *testing.T, sk *SubjectKeys) {
 			}
 		}
 		assert.Equal(t, len(sh.nodes), count, "list and map disagree")
-		assert.LessOrEqual(t, len(sh.nodes), sh.cap)
-		total += sh.cap
+		total += len(sh.nodes)
 		sh.mu.Unlock()
 	}
-	assert.Equal(t, sk.size, total, "shard capacities must add up to the size")
+	assert.Equal(t, int64(total), sk.count.Load(), "entry count")
+	assert.LessOrEqual(t, total, sk.size)
 }
 
 // fillStore writes wrapped keys for subjects prefix0..prefix<n-1> into store
@@ -234,6 +234,67 @@ func TestSubjectCacheBounded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSubjectCacheWorkingSet: a working set as large as the cache fits in
+// it, however the subjects fall into shards: after one pass, lookups never
+// reach the store.
+func TestSubjectCacheWorkingSet(t *testing.T) {
+	kek := mustMasterKey(t)
+	store := newCountingStore()
+	const size = 1000 // 8 shards
+	names := fillStore(t, store.MemorySubjectKeyStore, kek, "ws-", size)
+	sk, err := NewSubjectKeys(store, kek, WithCacheSize(size))
+	require.NoError(t, err)
+	require.Len(t, sk.shards, 8)
+	for _, s := range names {
+		_, err := sk.ExistingAEAD(ctx, s)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, size, sk.cacheLen())
+	for _, s := range names {
+		_, err := sk.ExistingAEAD(ctx, s)
+		require.NoError(t, err)
+	}
+	misses := 0
+	for _, s := range names {
+		misses += store.getCount(s) - 1
+	}
+	assert.Zero(t, misses)
+	checkCacheInvariants(t, sk)
+}
+
+// TestSubjectCacheTrim: when the cache is full of other shards' entries, a
+// new entry in an empty shard pushes out an entry of another shard.
+func TestSubjectCacheTrim(t *testing.T) {
+	kek := mustMasterKey(t)
+	store := NewMemorySubjectKeyStore()
+	names := fillStore(t, store, kek, "trim-", 600)
+	sk, err := NewSubjectKeys(store, kek, WithCacheSize(128)) // 2 shards
+	require.NoError(t, err)
+	require.Len(t, sk.shards, 2)
+	var in0, in1 []string
+	for _, s := range names {
+		if sk.shard(s) == &sk.shards[0] {
+			in0 = append(in0, s)
+		} else {
+			in1 = append(in1, s)
+		}
+	}
+	require.GreaterOrEqual(t, len(in0), 128)
+	require.NotEmpty(t, in1)
+	for _, s := range in0[:128] {
+		_, err := sk.ExistingAEAD(ctx, s)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 128, len(sk.shards[0].nodes))
+	_, err = sk.ExistingAEAD(ctx, in1[0])
+	require.NoError(t, err)
+	assert.Equal(t, 127, len(sk.shards[0].nodes))
+	assert.Equal(t, 1, len(sk.shards[1].nodes))
+	assert.False(t, isCached(sk, in0[0]), "the least recently used entry of shard 0 goes")
+	assert.True(t, isCached(sk, in0[1]))
+	checkCacheInvariants(t, sk)
 }
 
 func TestSubjectCacheLRU(t *testing.T) {
@@ -548,6 +609,16 @@ func TestSubjectStatesCollected(t *testing.T) {
 	require.NoError(t, sk.Destroy(ctx, "gc-7"))
 	_, err = held.Encrypt([]byte("x"), nil)
 	assert.ErrorIs(t, err, ErrKeyDestroyed)
+
+	// A SubjectKeys dropped with a full cache is collected, and so are its
+	// states and keys (the states' cleanups must not keep it alive).
+	gone := weak.Make(sk)
+	goneKey := weak.Make(held.(*subjectAEAD))
+	sk, held = nil, nil
+	assert.Eventually(t, func() bool {
+		runtime.GC()
+		return gone.Value() == nil && goneKey.Value() == nil
+	}, 5*time.Second, 10*time.Millisecond, "a dropped SubjectKeys must be collectable")
 }
 
 // TestSubjectCacheHammer: readers look subjects up, decrypt with fresh and
