@@ -88,9 +88,9 @@ type modulus struct {
 	// estimate (below 2m) fits one word.
 	barrett          bool
 	mu64, muHi, muLo uint64
-	// For m > 2^64: k = bitlen(m) and (muHi, muLo) = ⌊2^(2k)/m⌋ for the
-	// classic Barrett reduction of y < 2^(2k).
-	k uint
+	// For m ≥ 2^64: muW = min(⌊2^128/m⌋, 2^64−1), and m2, m3 = 2m, 3m.
+	muW    uint64
+	m2, m3 u128
 }
 
 func newModulus(m u128) modulus {
@@ -105,21 +105,26 @@ func newModulus(m u128) modulus {
 	md.v = reciprocal(md.dn)
 	md.numBytes = (bitLen128(sub128(m, u128{0, 1})) + 7) / 8
 	if m.hi != 0 {
-		// ⌊2^(2k)/m⌋ ≤ 2^(k+1) ≤ 2^98 by binary long division. Above bit
-		// k+1 the quotient is 0 and the remainder ⌊2^(2k)/2^(k+2)⌋ =
-		// 2^(k−2) < m; then k+2 steps shift in the zero bits below.
-		md.k = uint(bitLen128(m))
-		rem := shl128(u128{0, 1}, md.k-2)
-		var q u128
-		for range md.k + 2 {
-			rem = shl128(rem, 1)
-			q = shl128(q, 1)
+		// muW = ⌊2^128/m⌋ < 2^64 by binary long division: the remainder
+		// after the leading 1 of 2^128 is 1 (< m), then 128 zero bits.
+		rem := u128{0, 1}
+		var q uint64
+		for range 128 {
+			rem = shl128(rem, 1) // rem < m ≤ 2^96: no overflow
+			q <<= 1
 			if !rem.less(m) {
 				rem = sub128(rem, m)
-				q.lo |= 1
+				q |= 1
 			}
 		}
-		md.muHi, md.muLo = q.hi, q.lo
+		md.muW = q
+		if m == (u128{1, 0}) {
+			// ⌊2^128/2^64⌋ = 2^64 does not fit; 2^64−1 is still within 1
+			// of 2^128/m, which is all the error bound of lazyWide needs.
+			md.muW = ^uint64(0)
+		}
+		md.m2 = add128(m, m)
+		md.m3 = add128(md.m2, m)
 	}
 	if m.hi == 0 && m.lo >= 2 && m.lo <= 1<<63 {
 		md.barrett = true
@@ -183,21 +188,44 @@ func (md *modulus) reduce(y u128) u128 {
 	return md.reduceWide(y)
 }
 
-// reduceWide returns y mod m for m > 2^64 by Barrett reduction, with
-// y1 = ⌊y/2^(k−1)⌋ < 2^64 and q̂ = ⌊y1·mu/2^(k+1)⌋, which is the quotient or
-// up to two less (Handbook of Applied Cryptography, 14.42).
+// reduceWide returns y mod m for m > 2^64.
 func (md *modulus) reduceWide(y u128) u128 {
-	// The shift counts are below 64; masking them says so to the compiler.
-	y1 := y.hi >> ((md.k - 65) & 63)
-	h1, _ := bits.Mul64(y1, md.muLo)
-	h2, l2 := bits.Mul64(y1, md.muHi)
-	w1, c := bits.Add64(h1, l2, 0)
-	sh := md.k - 63 // k+1−64, in [2, 34]
-	q := w1>>(sh&63) | (h2+c)<<((64-sh)&63)
+	return md.condSub(md.condSub(md.lazyWide(y)))
+}
+
+// lazyWide returns y − q̂·m for m ≥ 2^64, with the quotient estimate
+// q̂ = ⌊y.hi·muW/2^64⌋, one multiplication deep. With Q = y/m and
+// 0 ≤ 2^128/m − muW ≤ 1, Q − y.hi·muW/2^64 = y.lo/m + y.hi·(2^128/m −
+// muW)/2^64 < 1 + 1, so q̂ is the quotient or up to two less: the result is
+// congruent to y and below 3m (computed modulo 2^128, where it is exact).
+func (md *modulus) lazyWide(y u128) u128 {
+	q, _ := bits.Mul64(y.hi, md.muW)
 	ph, pl := bits.Mul64(q, md.m.lo)
 	lo, b := bits.Sub64(y.lo, pl, 0)
 	hi, _ := bits.Sub64(y.hi, ph+q*md.m.hi, b)
-	return md.condSub(md.condSub(u128{hi, lo}))
+	return u128{hi, lo}
+}
+
+// mod4 returns c mod m for c < 4m and m > 2^64. The three candidate
+// differences are computed side by side and the last non-negative one is
+// kept, instead of three subtractions in a row.
+func (md *modulus) mod4(c u128) u128 {
+	l1, b1 := bits.Sub64(c.lo, md.m.lo, 0)
+	h1, b1 := bits.Sub64(c.hi, md.m.hi, b1)
+	l2, b2 := bits.Sub64(c.lo, md.m2.lo, 0)
+	h2, b2 := bits.Sub64(c.hi, md.m2.hi, b2)
+	l3, b3 := bits.Sub64(c.lo, md.m3.lo, 0)
+	h3, b3 := bits.Sub64(c.hi, md.m3.hi, b3)
+	if b1 == 0 {
+		c = u128{h1, l1}
+	}
+	if b2 == 0 {
+		c = u128{h2, l2}
+	}
+	if b3 == 0 {
+		c = u128{h3, l3}
+	}
+	return c
 }
 
 // condSub returns c − m if c ≥ m, else c, for c < 2m.

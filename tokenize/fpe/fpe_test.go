@@ -512,8 +512,12 @@ func TestArithmetic(t *testing.T) {
 			// The Barrett constants, exactly.
 			pow2 := func(e int) *big.Int { return new(big.Int).Lsh(big.NewInt(1), uint(e)) }
 			if md.m.hi != 0 {
-				mu := new(big.Int).Quo(pow2(2*want.BitLen()), want)
-				require.Equal(t, mu.String(), toBig(u128{md.muHi, md.muLo}).String(), "radix %d k %d", radix, k)
+				mu := new(big.Int).Quo(pow2(128), want)
+				if mu.BitLen() > 64 { // m = 2^64
+					mu.Sub(mu, big.NewInt(1))
+				}
+				require.Equal(t, mu.String(), new(big.Int).SetUint64(md.muW).String(), "radix %d k %d", radix, k)
+				require.Equal(t, new(big.Int).Mul(want, big.NewInt(3)).String(), toBig(md.m3).String())
 			}
 			if md.barrett {
 				require.Equal(t, new(big.Int).Quo(pow2(64), want).Uint64(), md.mu64)
@@ -533,6 +537,16 @@ func TestArithmetic(t *testing.T) {
 				}
 				got := md.reduce(y)
 				require.Equal(t, new(big.Int).Mod(toBig(y), want).String(), toBig(got).String(), "radix %d k %d", radix, k)
+				if md.m.hi != 0 {
+					// The unreduced remainder: congruent to y, below 3m;
+					// mod4 of anything below 4m.
+					r0 := toBig(md.lazyWide(y))
+					require.Equal(t, -1, r0.Cmp(toBig(md.m3)), "radix %d k %d", radix, k)
+					require.Zero(t, new(big.Int).Mod(new(big.Int).Sub(toBig(y), r0), want).Sign())
+					for _, c := range []u128{randBelow(md.m), add128(randBelow(md.m3), md.m), sub128(md.m3, u128{0, 1}), add128(md.m3, sub128(md.m, u128{0, 1})), md.m, md.m2, md.m3} {
+						require.Equal(t, new(big.Int).Mod(toBig(c), want).String(), toBig(md.mod4(c)).String(), "radix %d k %d", radix, k)
+					}
+				}
 				x, r := randBelow(md.m), randBelow(md.m)
 				sum := new(big.Int).Add(toBig(x), toBig(r))
 				require.Equal(t, sum.Mod(sum, want).String(), toBig(md.addMod(x, r)).String())
@@ -818,7 +832,11 @@ func TestParse8(t *testing.T) {
 // math/big for every length up to the fast-path maximum.
 func TestASCIICodec(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, alphabet := range []string{Digits, "9876543210", "01", "012", LowerHex, LowerAlpha, Base36} {
+	var printable []byte // radix 94: beyond the pair table
+	for c := byte('!'); c <= '~'; c++ {
+		printable = append(printable, c)
+	}
+	for _, alphabet := range []string{Digits, "9876543210", "01", "012", LowerHex, LowerAlpha, Base36, Base62, Base62 + "_", Base62[:37], string(printable)} {
 		a, err := newAlphabet(alphabet)
 		require.NoError(t, err)
 		for m := 1; m <= a.maxHalf(); m++ {

@@ -93,6 +93,29 @@ func BenchmarkFloorRatio(b *testing.B) {
 		}
 		return "", nil
 	}})
+	// The ten FF1 rounds alone (no parsing, formatting or call overhead) on
+	// 16 decimal digits, each call continuing from the previous result.
+	rf, err := NewFF1(benchKey, nil, Digits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mu, mv := &rf.alpha.pow[8], &rf.alpha.pow[8]
+	var ra, rb uint64 = 41111111, 11111111
+	run(target{"parts/rounds_decimal16", 10, func() (string, error) {
+		ra, rb = rf.rounds64(regBlk, rf.prefix[16], ra, rb, mu, mv, mv.numBytes, 8, false)
+		return "", nil
+	}})
+	// The same for 32 base-36 characters (halves above 2^64).
+	rf36, err := NewFF1(benchKey, nil, Base36)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m16 := &rf36.alpha.pow[16]
+	r36a, r36b := u128{0, 12345}, u128{1, 67890}
+	run(target{"parts/rounds_base36_32", 10, func() (string, error) {
+		r36a, r36b = rf36.rounds128(regBlk, rf36.prefix[32], r36a, r36b, m16, m16, m16.numBytes, 16, false)
+		return "", nil
+	}})
 	for _, c := range benchCases {
 		a, err := newAlphabet(c.alphabet)
 		if err != nil {
