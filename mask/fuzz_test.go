@@ -2,6 +2,7 @@ package mask
 
 import (
 	"log/slog"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -86,6 +87,9 @@ func FuzzPresets(f *testing.F) {
 // never panics.
 func FuzzPartial(f *testing.F) {
 	f.Add("1234-5678-9012-3456", 0, 4, 0, 0, "-")
+	f.Add("secret-value", math.MaxInt, math.MaxInt, 0, 0, "")  // once overflowed and showed everything
+	f.Add("secret-value", math.MaxInt, math.MaxInt, 0, 8, "-") // once looped for ~2^63 steps
+	f.Add("secret", math.MinInt, 1, math.MinInt, -7, "")
 	f.Add("Привет мир", 2, 2, 1, 0, " ")
 	f.Add("東京都庁舎", 1, 1, 0, 8, "")
 	f.Add("\xff😀a", 1, 1, 5, 3, "😀")

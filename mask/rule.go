@@ -117,8 +117,10 @@ type Partial struct {
 }
 
 // Validate reports whether the configuration is meaningful. Mask never fails
-// on an invalid configuration: negative counts act as zero, an invalid mask
-// character as DefaultChar, so an invalid Partial hides more, never less.
+// on an invalid configuration: negative counts act as zero, counts above the
+// length of the value as its length, a FixedLength above [MaxFixedLength] as
+// MaxFixedLength and an invalid mask character as DefaultChar, so an invalid
+// Partial hides more, never less.
 func (p Partial) Validate() error {
 	switch {
 	case p.KeepFirst < 0 || p.KeepLast < 0 || p.MinHidden < 0 || p.FixedLength < 0:
@@ -161,7 +163,7 @@ func (p Partial) Append(dst []byte, s string) []byte {
 	char := maskChar(p.Char)
 	first, last := max(p.KeepFirst, 0), max(p.KeepLast, 0)
 	if p.FixedLength > 0 {
-		return appendFixed(dst, s, first, last, p.MinHidden, p.FixedLength, char)
+		return appendFixed(dst, s, first, last, p.MinHidden, min(p.FixedLength, MaxFixedLength), char)
 	}
 	var set charSet
 	n := 0
@@ -185,11 +187,13 @@ func minHidden(n, min int) int {
 }
 
 // shrinkKept reduces the kept counts, first then last, until at least hidden
-// of the n characters are masked.
+// of the n characters are masked. Counts beyond n are cut to n first, so
+// that no sum of them overflows.
 func shrinkKept(n, first, last, hidden int) (int, int) {
 	if hidden > n {
 		return 0, 0
 	}
+	first, last = min(max(first, 0), n), min(max(last, 0), n)
 	if excess := first + last + hidden - n; excess > 0 {
 		d := min(excess, first)
 		first -= d

@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -88,6 +89,13 @@ func TestPartial(t *testing.T) {
 		{"fixed length empty", Partial{FixedLength: 5}, "", ""},
 		{"fixed length invalid kept", Partial{KeepFirst: 1, MinHidden: 1, FixedLength: 3}, "\xffbc", "***"},
 		{"long", Partial{KeepLast: 4}, long, strings.Repeat("*", len(long)-4) + "aaaa"},
+		// Counts near the int range must not overflow into showing everything.
+		{"max counts", Partial{KeepFirst: math.MaxInt, KeepLast: math.MaxInt}, "secret-value", "******-value"},
+		{"max first", Partial{KeepFirst: math.MaxInt, KeepLast: 1}, "secret-value", "secre******e"},
+		{"max counts min hidden", Partial{KeepFirst: math.MaxInt, KeepLast: math.MaxInt, MinHidden: math.MaxInt}, "secret-value", "************"},
+		{"min int min hidden", Partial{KeepFirst: 3, KeepLast: 3, MinHidden: math.MinInt}, "secret-value", "sec******lue"},
+		{"max counts ignore", Partial{KeepFirst: math.MaxInt/2 + 1, KeepLast: math.MaxInt/2 + 1, Ignore: "-"}, "secret-value", "******-value"},
+		{"max counts fixed length", Partial{KeepFirst: math.MaxInt, KeepLast: math.MaxInt, FixedLength: 8}, "secret-value", "**-value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
