@@ -2,10 +2,12 @@ package keys
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tink-crypto/tink-go/v2/aead"
@@ -40,6 +42,16 @@ var benchSubjects = sync.OnceValues(func() (*MemorySubjectKeyStore, *MasterKey) 
 	return store, kek
 })
 
+type benchCountingStore struct {
+	SubjectKeyStore
+	gets atomic.Int64
+}
+
+func (c *benchCountingStore) Get(ctx context.Context, subject string) ([]byte, error) {
+	c.gets.Add(1)
+	return c.SubjectKeyStore.Get(ctx, subject)
+}
+
 func benchSubject(i int) string { return "subject-" + strconv.Itoa(i) }
 
 // BenchmarkSubjectKeysAEAD measures ExistingAEAD with a cache of 10^4
@@ -52,10 +64,12 @@ func benchSubject(i int) string { return "subject-" + strconv.Itoa(i) }
 //   - cycle: 10^5 subjects in turn, the worst case for LRU (every lookup
 //     misses).
 //
-// "subjects-cached" is the number of cache entries at the end and "heap-MiB"
-// the live heap after a GC (store included, about 25 MiB for 10^5 keys).
+// "store-reads/op" is the miss ratio, "subjects-cached" the number of cache
+// entries at the end and "heap-MiB" the live heap after a GC (store
+// included, about 25 MiB for 10^5 keys).
 func BenchmarkSubjectKeysAEAD(b *testing.B) {
-	store, kek := benchSubjects()
+	mem, kek := benchSubjects()
+	store := &benchCountingStore{SubjectKeyStore: mem}
 	const cacheSize = 10_000
 	lookup := func(b *testing.B, sk *SubjectKeys, s string) tink.AEAD {
 		a, err := sk.ExistingAEAD(ctx, s)
@@ -64,8 +78,15 @@ func BenchmarkSubjectKeysAEAD(b *testing.B) {
 		}
 		return a
 	}
+	var reads0 int64
+	start := func(b *testing.B) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		reads0 = store.gets.Load()
+	}
 	report := func(b *testing.B, sk *SubjectKeys) {
 		b.StopTimer()
+		b.ReportMetric(float64(store.gets.Load()-reads0)/float64(b.N), "store-reads/op")
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -82,8 +103,7 @@ func BenchmarkSubjectKeysAEAD(b *testing.B) {
 		for i := range names {
 			names[i] = benchSubject(i)
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
+		start(b)
 		for i := 0; b.Loop(); i++ {
 			lookup(b, sk, names[i%cacheSize])
 		}
@@ -97,14 +117,13 @@ func BenchmarkSubjectKeysAEAD(b *testing.B) {
 			names[i] = benchSubject(i)
 			lookup(b, sk, names[i])
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
+		start(b)
 		var next sync.Mutex
-		start := 0
+		offset := 0
 		b.RunParallel(func(pb *testing.PB) {
 			next.Lock()
-			i := start
-			start += 997
+			i := offset
+			offset += 997
 			next.Unlock()
 			for pb.Next() {
 				a, err := sk.ExistingAEAD(ctx, names[i%cacheSize])
@@ -129,8 +148,7 @@ func BenchmarkSubjectKeysAEAD(b *testing.B) {
 		for i := range cacheSize { // warm with the most popular subjects
 			lookup(b, sk, benchSubject(i))
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
+		start(b)
 		for i := 0; b.Loop(); i++ {
 			lookup(b, sk, seq[i%len(seq)])
 		}
@@ -144,8 +162,7 @@ func BenchmarkSubjectKeysAEAD(b *testing.B) {
 		for i := range names {
 			names[i] = benchSubject(i)
 		}
-		b.ReportAllocs()
-		b.ResetTimer()
+		start(b)
 		for i := 0; b.Loop(); i++ {
 			lookup(b, sk, names[i%subjects])
 		}
