@@ -127,11 +127,12 @@ const (
 // [WithCacheSize] subjects (default 10,000), least recently used first out,
 // and an entry is used for at most [WithCacheTTL] (default one minute)
 // before the store is asked again. Entries are dropped, not merely
-// refreshed: an expired entry leaves the cache when it is next looked up or
-// when later lookups find it at the cold end of the cache, so the unwrapped
-// key of a subject idle for longer than the TTL is released (to the garbage
-// collector) as soon as the instance is used again. No goroutine runs in the
-// background.
+// refreshed: an expired entry leaves the cache when it is next looked up, or
+// when a lookup finds it at the cold end of the cache (each lookup drops up
+// to four such entries), so the unwrapped key of a subject idle for longer
+// than the TTL is released to the garbage collector while the instance is
+// in use. No goroutine runs in the background: an instance that sees no
+// lookups at all keeps its entries until the next one.
 //
 // An AEAD returned before [SubjectKeys.Destroy] fails with [ErrKeyDestroyed]
 // from the moment Destroy starts, whether its cache entry is still there,
