@@ -167,13 +167,37 @@ func (f *FormatPreserving) ff1Do(x string, tweak []byte, withTweak, enc bool) (s
 		y, err = f.ff1.Decrypt(x)
 	}
 	if err != nil {
-		// The template checks made every fpe error but these impossible.
-		if errors.Is(err, fpe.ErrInvalidTweak) {
-			return "", fmt.Errorf("%w: %s: tweak of %d bytes, at most %d", ErrInvalidValue, f.l.t.Name, len(tweak), fpe.MaxFF1TweakSize)
-		}
-		return "", fmt.Errorf("%w: %s: FF1 refused %d characters", ErrInvalidValue, f.l.t.Name, utf8.RuneCountInString(x))
+		return "", f.ff1Error(err, x, tweak)
 	}
 	return y, nil
+}
+
+// ff1Append is ff1Do appending to dst: no allocation when dst has room.
+func (f *FormatPreserving) ff1Append(dst []byte, x string, tweak []byte, withTweak, enc bool) ([]byte, error) {
+	var y []byte
+	var err error
+	switch {
+	case enc && withTweak:
+		y, err = f.ff1.AppendEncryptWithTweak(dst, x, tweak)
+	case enc:
+		y, err = f.ff1.AppendEncrypt(dst, x)
+	case withTweak:
+		y, err = f.ff1.AppendDecryptWithTweak(dst, x, tweak)
+	default:
+		y, err = f.ff1.AppendDecrypt(dst, x)
+	}
+	if err != nil {
+		return nil, f.ff1Error(err, x, tweak)
+	}
+	return y, nil
+}
+
+func (f *FormatPreserving) ff1Error(err error, x string, tweak []byte) error {
+	// The template checks made every fpe error but these impossible.
+	if errors.Is(err, fpe.ErrInvalidTweak) {
+		return fmt.Errorf("%w: %s: tweak of %d bytes, at most %d", ErrInvalidValue, f.l.t.Name, len(tweak), fpe.MaxFF1TweakSize)
+	}
+	return fmt.Errorf("%w: %s: FF1 refused %d characters", ErrInvalidValue, f.l.t.Name, utf8.RuneCountInString(x))
 }
 
 // transform tokenizes (enc) or detokenizes s.
@@ -185,7 +209,10 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 	if withTweak && len(tweak) > fpe.MaxFF1TweakSize {
 		return "", fmt.Errorf("%w: %s: tweak of %d bytes, at most %d", ErrInvalidValue, f.l.t.Name, len(tweak), fpe.MaxFF1TweakSize)
 	}
-	var stack [64]byte
+	// The value's alphabet characters, then the FF1 result, both on the
+	// stack for values of up to 64 bytes: the result string is then the
+	// only allocation.
+	var stack, ystack [64]byte
 	core, n, pure, err := f.l.scan(stack[:0], s, what)
 	if err != nil {
 		return "", err
@@ -196,7 +223,7 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 			return f.ff1Do(s, tweak, withTweak, enc)
 		}
 		a, b := f.l.bounds(core, n)
-		y, err := f.ff1Do(string(core[a:b]), tweak, withTweak, enc)
+		y, err := f.ff1Append(ystack[:0], string(core[a:b]), tweak, withTweak, enc)
 		if err != nil {
 			return "", err
 		}
@@ -208,7 +235,7 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 		if !luhnValid(core) {
 			return "", fmt.Errorf("%w: %s: value of %d digits fails the Luhn check", ErrInvalidValue, t.Name, n)
 		}
-		y, err := f.ff1Do(string(core[a:free]), tweak, withTweak, true)
+		y, err := f.ff1Append(ystack[:0], string(core[a:free]), tweak, withTweak, true)
 		if err != nil {
 			return "", err
 		}
@@ -221,7 +248,7 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 	if core[free] != want {
 		return "", fmt.Errorf("%w: %s: token of %d digits has a wrong Luhn digit", ErrInvalidToken, t.Name, n)
 	}
-	x, err := f.ff1Do(string(core[a:free]), tweak, withTweak, false)
+	x, err := f.ff1Append(ystack[:0], string(core[a:free]), tweak, withTweak, false)
 	if err != nil {
 		return "", err
 	}

@@ -480,3 +480,30 @@ func FuzzTemplate(f *testing.F) {
 		require.Equal(t, value, back)
 	})
 }
+
+// TestFormatPreservingAllocs pins card tokens, with layout, kept digits or
+// FailLuhn, at one allocation (the token) each way.
+func TestFormatPreservingAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under -race")
+	}
+	luhn := tokenize.CardTemplate()
+	luhn.FailLuhn = true
+	last4 := tokenize.CardTemplate()
+	last4.KeepLast = 4
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		tmpl tokenize.Template
+	}{{"layout", tokenize.CardTemplate()}, {"keep last 4", last4}, {"fail Luhn", luhn}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := tokenize.NewFormatPreservingRawKey(make([]byte, 32), "cards", tc.tmpl)
+			require.NoError(t, err)
+			tok, err := f.Tokenize("4111-1111-1111-1111")
+			require.NoError(t, err)
+			assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _, _ = f.Tokenize("4111-1111-1111-1111") }), 1.0)
+			assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _, _ = f.TokenizeWithTweak("4111-1111-1111-1111", []byte("m")) }), 1.0)
+			assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _, _ = f.Detokenize(ctx, tok) }), 1.0)
+		})
+	}
+}

@@ -3,8 +3,10 @@ package tokenize
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/custos-dev/custos/tokenize/fpe"
 )
@@ -168,16 +170,20 @@ func (l *layout) checkMax(minChanged int) error {
 func (l *layout) scan(core []byte, value, what string) ([]byte, int, bool, error) {
 	n := 0
 	if l.ascii {
+		// Every byte is written; only alphabet characters advance.
+		k := len(core)
+		core = slices.Grow(core, len(value))[:k+len(value)]
 		for i := 0; i < len(value); i++ {
 			c := value[i]
-			if c >= utf8.RuneSelf || l.class[c] == classInvalid {
-				return core, 0, false, fmt.Errorf("%w: %s: %s has a character outside the template at byte %d", ErrInvalidValue, l.t.Name, what, i)
+			cl := l.class[c&(utf8.RuneSelf-1)]
+			if c >= utf8.RuneSelf || cl == classInvalid {
+				return core[:k-n], 0, false, fmt.Errorf("%w: %s: %s has a character outside the template at byte %d", ErrInvalidValue, l.t.Name, what, i)
 			}
-			if l.class[c] >= 0 {
-				core = append(core, c)
-				n++
-			}
+			core[k] = c
+			k += int(^uint16(cl) >> 15) // 1 for a numeral, 0 for a separator
+			n += int(^uint16(cl) >> 15)
 		}
+		core = core[:k]
 	} else {
 		for i, r := range value {
 			if _, ok := l.numeral[r]; ok && (r != utf8.RuneError || strings.ContainsRune(l.t.Alphabet, utf8.RuneError)) {
@@ -223,22 +229,17 @@ func (l *layout) bounds(core []byte, n int) (int, int) {
 // fill returns value with its alphabet characters replaced, in order, by
 // the bytes of core (ASCII templates only).
 func (l *layout) fill(value string, core []byte) string {
-	var stack [64]byte
-	out := stack[:0]
-	if len(value) > len(stack) {
-		out = make([]byte, 0, len(value))
-	}
-	out = out[:len(value)]
+	out := make([]byte, len(value))
 	k := 0
 	for i := 0; i < len(value); i++ {
 		c := value[i]
-		if l.class[c] >= 0 {
+		if l.class[c&(utf8.RuneSelf-1)] >= 0 { // value is ASCII: scanned
 			c = core[k]
 			k++
 		}
 		out[i] = c
 	}
-	return string(out)
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 // rebuild returns value with its alphabet characters number KeepFirst to
@@ -275,23 +276,41 @@ func (l *layout) entropyOK(k int) bool {
 
 // Luhn arithmetic on ASCII digits.
 
-var luhnDouble = [10]byte{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
-var luhnHalve = [10]byte{0, 5, 1, 6, 2, 7, 3, 8, 4, 9} // luhnDouble's inverse
+// luhnDoubled[v] is digit v doubled with its digits summed, indexed by the
+// digit's low four bits (no bounds check: the digits of a FailLuhn template
+// are '0' to '9'); luhnHalve is its inverse.
+var luhnDoubled = [16]byte{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
+var luhnHalve = [10]byte{0, 5, 1, 6, 2, 7, 3, 8, 4, 9}
+
+// luhnTotal returns the Luhn sum (not reduced) of the digits of d: from the
+// right, every second digit doubled. Two digits per step, no branches.
+func luhnTotal(d []byte) int {
+	s := 0
+	i := len(d) - 1
+	for ; i >= 1; i -= 2 {
+		s += int(d[i]-'0') + int(luhnDoubled[(d[i-1]-'0')&15])
+	}
+	if i == 0 {
+		s += int(d[0] - '0')
+	}
+	return s
+}
+
+// luhnTerm returns the term of digit d[i] in the Luhn sum of d.
+func luhnTerm(d []byte, i int) int {
+	v := (d[i] - '0') & 15
+	if (len(d)-1-i)&1 == 1 {
+		return int(luhnDoubled[v])
+	}
+	return int(v)
+}
 
 // luhnSum returns the Luhn sum mod 10 of the digits of d, where d[i] sits
-// at position n-1-i from the right, skipping index skip.
+// at position n-1-i from the right, skipping index skip (none if -1).
 func luhnSum(d []byte, skip int) int {
-	s := 0
-	double := false
-	for i := len(d) - 1; i >= 0; i-- {
-		if i != skip {
-			v := d[i] - '0'
-			if double {
-				v = luhnDouble[v]
-			}
-			s += int(v)
-		}
-		double = !double
+	s := luhnTotal(d)
+	if skip >= 0 {
+		s -= luhnTerm(d, skip)
 	}
 	return s % 10
 }
@@ -314,20 +333,10 @@ func luhnSet(d []byte, i, target int) {
 // so the token fails the check, and varying with the tokenized digits, so
 // that tokens do not all share one remainder. Detokenizing recomputes it.
 func luhnSetToken(d []byte, a, free int) {
-	s, ds := 0, 0
-	double := false
-	for i := len(d) - 1; i >= 0; i-- {
-		if i != free {
-			v := d[i] - '0'
-			if i >= a && i < free {
-				ds += int(v)
-			}
-			if double {
-				v = luhnDouble[v]
-			}
-			s += int(v)
-		}
-		double = !double
+	s := luhnTotal(d) - luhnTerm(d, free)
+	ds := 0
+	for _, c := range d[a:free] {
+		ds += int(c - '0')
 	}
 	v := byte((1 + ds%9 - s%10 + 10) % 10)
 	if (len(d)-1-free)&1 == 1 {
