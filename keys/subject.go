@@ -116,6 +116,9 @@ const (
 	// At most this many expired entries are dropped per lookup, so cleaning
 	// never makes one lookup slow.
 	subjectSweepLimit = 4
+	// Dead entries of a shard's states map are pruned once it has grown
+	// to twice its live size plus this.
+	subjectStatesSlack = 64
 )
 
 // SubjectKeys hands out one AEAD per subject, backed by a data key (a Tink
@@ -220,7 +223,6 @@ func NewSubjectKeys(store SubjectKeyStore, kek tink.AEAD, opts ...SubjectOption)
 		sh := &s.shards[i]
 		sh.ttl = s.ttl
 		sh.size = int64(s.size)
-		sh.self = weak.Make(sh)
 		sh.count = &s.count
 		sh.nodes = make(map[string]*subjectNode)
 		sh.states = make(map[string]weak.Pointer[subjectState])
@@ -465,15 +467,18 @@ type subjectShard struct {
 	ttl   time.Duration
 	size  int64
 	count *atomic.Int64 // shared by all shards
-	self  weak.Pointer[subjectShard]
 	nodes map[string]*subjectNode
 	lru   subjectNode // sentinel: lru.next is the most recently used entry
 	// states finds the state of every subject that anything (a cache entry,
 	// an AEAD held by a caller, a lookup in flight) still refers to, so that
-	// one subject never has two live states. Entries are removed by a
-	// cleanup once their state is collected.
-	states map[string]weak.Pointer[subjectState]
-	_      [64]byte // keep neighbouring shards' locks off one cache line
+	// one subject never has two live states. Entries whose state was
+	// collected are pruned when states has doubled since the last pruning
+	// (plus subjectStatesSlack), so pruning costs O(1) per new state,
+	// amortized, and states stays within twice the states alive at the last
+	// pruning.
+	states     map[string]weak.Pointer[subjectState]
+	statesLive int      // len(states) after the last pruning
+	_          [64]byte // keep neighbouring shards' locks off one cache line
 }
 
 // subjectNode is a cache entry.
@@ -494,16 +499,6 @@ type subjectState struct {
 	key *subjectAEAD
 }
 
-// stateRef is the argument of a state's cleanup. It must not reach the
-// state: the shard is held weakly, since the shard's cache reaches states,
-// and a cleanup that reaches its object never runs (that would keep every
-// SubjectKeys dropped with a non-empty cache alive forever).
-type stateRef struct {
-	shard   weak.Pointer[subjectShard]
-	subject string
-	ptr     weak.Pointer[subjectState]
-}
-
 // stateLocked returns the subject's live state, or registers a new one.
 func (sh *subjectShard) stateLocked(subject string) *subjectState {
 	if n := sh.nodes[subject]; n != nil {
@@ -514,24 +509,22 @@ func (sh *subjectShard) stateLocked(subject string) *subjectState {
 			return st
 		}
 	}
+	if len(sh.states) >= 2*sh.statesLive+subjectStatesSlack {
+		sh.pruneStatesLocked()
+	}
 	st := new(subjectState)
-	p := weak.Make(st)
-	sh.states[subject] = p
-	runtime.AddCleanup(st, forgetState, stateRef{shard: sh.self, subject: subject, ptr: p})
+	sh.states[subject] = weak.Make(st)
 	return st
 }
 
-// forgetState runs once a state is collected.
-func forgetState(r stateRef) {
-	sh := r.shard.Value()
-	if sh == nil {
-		return // the SubjectKeys itself is gone
+// pruneStatesLocked forgets the subjects whose state was collected.
+func (sh *subjectShard) pruneStatesLocked() {
+	for subject, p := range sh.states {
+		if p.Value() == nil {
+			delete(sh.states, subject)
+		}
 	}
-	sh.mu.Lock()
-	if sh.states[r.subject] == r.ptr { // not a newer state of the subject
-		delete(sh.states, r.subject)
-	}
-	sh.mu.Unlock()
+	sh.statesLive = len(sh.states)
 }
 
 // destroy marks st destroyed and lets go of its key. The caller holds the

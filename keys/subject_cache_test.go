@@ -588,22 +588,35 @@ func TestSubjectDestroyDuringLookup(t *testing.T) {
 func TestSubjectStatesCollected(t *testing.T) {
 	kek := mustMasterKey(t)
 	store := NewMemorySubjectKeyStore()
-	names := fillStore(t, store, kek, "gc-", 500)
+	names := fillStore(t, store, kek, "gc-", 2000)
 	sk, err := NewSubjectKeys(store, kek, WithCacheSize(8))
 	require.NoError(t, err)
 	var held tink.AEAD
-	for _, s := range names {
+	maxStates := 0
+	for i, s := range names {
 		a, err := sk.ExistingAEAD(ctx, s)
 		require.NoError(t, err)
 		if s == "gc-7" {
 			held = a
 		}
+		if i%100 == 99 {
+			runtime.GC()
+		}
+		maxStates = max(maxStates, statesLen(sk))
 	}
+	// Between collections at most 100 states die; with the 8 cached and the
+	// held one alive, pruning at twice the live count plus 64 keeps the map
+	// within 2*(100+9)+64 entries.
+	assert.LessOrEqual(t, maxStates, 2*(100+9)+subjectStatesSlack)
 	_, err = sk.ExistingAEAD(ctx, "no-such-subject")
 	require.ErrorIs(t, err, ErrKeyNotFound)
 	require.Equal(t, 8, sk.cacheLen())
 	assert.Eventually(t, func() bool {
 		runtime.GC()
+		sh := &sk.shards[0]
+		sh.mu.Lock()
+		sh.pruneStatesLocked()
+		sh.mu.Unlock()
 		return statesLen(sk) == 8+1 // the cached subjects and the held one
 	}, 5*time.Second, 10*time.Millisecond, "states: %d", statesLen(sk))
 	require.NoError(t, sk.Destroy(ctx, "gc-7"))
@@ -611,7 +624,7 @@ func TestSubjectStatesCollected(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKeyDestroyed)
 
 	// A SubjectKeys dropped with a full cache is collected, and so are its
-	// states and keys (the states' cleanups must not keep it alive).
+	// states and keys.
 	gone := weak.Make(sk)
 	goneKey := weak.Make(held.(*subjectAEAD))
 	sk, held = nil, nil
