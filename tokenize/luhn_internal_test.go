@@ -58,3 +58,24 @@ func TestLuhnAgainstReference(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeBase32 checks the word-at-a-time base32 encoder against
+// encoding/base32 for every length up to 45 bytes.
+func TestEncodeBase32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n <= 45; n++ {
+		for range 100 {
+			src := make([]byte, n)
+			for i := range src {
+				src[i] = byte(rng.Uint32())
+			}
+			if n > 0 && rng.IntN(4) == 0 {
+				src[rng.IntN(n)] = 0xFF
+			}
+			want := lowerBase32.EncodeToString(src)
+			got := make([]byte, lowerBase32.EncodedLen(n))
+			encodeBase32(got, src)
+			require.Equal(t, want, string(got), "%x", src)
+		}
+	}
+}
