@@ -126,7 +126,7 @@ func BenchmarkFloorRatio(b *testing.B) {
 			u := n / 2
 			numA, _ := a.numASCII(c.input[:u])
 			numB, _ := a.numASCII(c.input[u:])
-			out := make([]byte, n+16)
+			out := make([]byte, n)
 			a.putASCII(numA, out[:u])
 			a.putASCII(numB, out[u:n])
 			return unsafe.String(&out[0], n), nil
