@@ -45,8 +45,7 @@ var presetCases = []struct {
 	{"Name", mask.Name, "John Ronald Tolkien"},
 	{"IP", mask.IP, "192.0.2.77"},
 	{"URL", mask.URL, "https://bob:pw@example.com/a?token=abc&page=2"},
-	// Longer than the URL preset's on-stack limit (96 bytes), with a port
-	// and more query parts: its other allocation path.
+	// A longer URL, with a port and more query parts.
 	{"URLLong", mask.URL, "postgres://app:s3cret@db.internal.example.com:5432/orders?sslmode=require&application_name=billing-worker&connect_timeout=10"},
 	{"Credential", mask.Credential, "sk_live_4eC39HqLyjWDarjtT1zdp7dc"},
 }

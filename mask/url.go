@@ -53,7 +53,7 @@ func (URLRule) Append(dst []byte, s string) []byte {
 // part and the '&', ';' or '#' before it) and adds at most three, so the
 // masked URL is at most 2.5 times as long as the input plus four.
 const (
-	urlStackMax = 96
+	urlStackMax = 128
 	urlStackBuf = urlStackMax*5/2 + 4
 )
 
