@@ -8,7 +8,7 @@ package fpe
 // Each Feistel round builds the next AES input from integer registers. Built
 // with two 8-byte stores, that block cannot be forwarded to the AES
 // routine's 16-byte load, which then waits for both stores to reach the
-// cache: about a third of the cost of the AES call again, on every round
+// cache: about a quarter of an AES call more, on every round
 // (BenchmarkFloorRatio/parts in BENCHMARKS.md). One 16-byte store is
 // forwarded. This moves bytes only; the cipher is crypto/aes.
 //
