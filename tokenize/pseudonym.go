@@ -9,7 +9,6 @@ import (
 	"hash"
 	"strconv"
 	"sync"
-	"unsafe"
 
 	"github.com/custos-dev/custos/keys"
 )
@@ -84,6 +83,8 @@ type Pseudonymizer struct {
 type prfState struct {
 	h   hash.Hash
 	buf [4 + keys.PRFSize]byte
+	txt [128]byte
+	in  [128]byte
 }
 
 // NewPseudonymizer returns the pseudonymizer of domain under root's primary
@@ -189,32 +190,34 @@ func (p *Pseudonymizer) sum(s *prfState) []byte {
 
 // Pseudonym returns the pseudonym of value. It allocates only the result.
 func (p *Pseudonymizer) Pseudonym(value string) string {
-	out := make([]byte, p.encLen)
-	// The hash only reads value (io.Writer's contract): no copy.
-	p.put(out, unsafe.Slice(unsafe.StringData(value), len(value)))
-	return unsafe.String(unsafe.SliceData(out), len(out))
+	s := p.pool.Get().(*prfState)
+	s.h.Reset()
+	for len(value) > 0 {
+		n := copy(s.in[:], value)
+		s.h.Write(s.in[:n])
+		value = value[n:]
+	}
+	bin := p.sum(s)
+	txt := s.txt[:p.encLen]
+	encodeTo(p.enc, txt, bin)
+	out := string(txt)
+	p.pool.Put(s)
+	return out
 }
 
 // AppendPseudonym appends the pseudonym of value to dst and returns the
 // extended slice. It allocates nothing when dst has room for [Pseudonymizer.Len]
 // more bytes.
 func (p *Pseudonymizer) AppendPseudonym(dst, value []byte) []byte {
-	n := len(dst)
-	dst = grow(dst, p.encLen)
-	p.put(dst[n:], value)
-	return dst
-}
-
-// put writes the pseudonym of value to dst, which is Len bytes long. The
-// pooled HMAC state restarts from its precomputed inner and outer states
-// (crypto/hmac keeps them after the first Reset), so each call hashes only
-// the value and the two final blocks.
-func (p *Pseudonymizer) put(dst, value []byte) {
 	s := p.pool.Get().(*prfState)
 	s.h.Reset()
 	s.h.Write(value)
-	encodeTo(p.enc, dst, p.sum(s))
+	bin := p.sum(s)
+	n := len(dst)
+	dst = grow(dst, p.encLen)
+	encodeTo(p.enc, dst[n:n+p.encLen], bin)
 	p.pool.Put(s)
+	return dst
 }
 
 func grow(b []byte, n int) []byte {
