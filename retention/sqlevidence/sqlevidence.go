@@ -15,9 +15,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/custos-dev/custos/internal/sqlident"
 
 	"github.com/custos-dev/custos/retention"
 )
@@ -26,20 +27,12 @@ import (
 // (optionally schema-qualified) SQL identifier.
 var ErrInvalidTable = errors.New("sqlevidence: invalid table name")
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
-
 func quote(name string) (string, error) {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
+	q, ok := sqlident.Quote(name)
+	if !ok {
 		return "", fmt.Errorf("%w %q", ErrInvalidTable, name)
 	}
-	for i, p := range parts {
-		if !identRE.MatchString(p) {
-			return "", fmt.Errorf("%w %q", ErrInvalidTable, name)
-		}
-		parts[i] = `"` + p + `"`
-	}
-	return strings.Join(parts, "."), nil
+	return q, nil
 }
 
 // Migrate creates the evidence table (and an index on record_id) when they

@@ -37,9 +37,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/custos-dev/custos/internal/sqlident"
 
 	"github.com/custos-dev/custos/retention"
 	"github.com/custos-dev/custos/retention/sqlevidence"
@@ -108,21 +109,16 @@ type Table struct {
 	heldIDs   string
 }
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
-
 // quote validates a (possibly schema-qualified) identifier and quotes it.
 func quote(name string) (string, error) {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 {
+	if strings.Count(name, ".") > 1 {
 		return "", fmt.Errorf("%w: identifier %q has more than two parts", ErrInvalidConfig, name)
 	}
-	for i, p := range parts {
-		if !identRE.MatchString(p) {
-			return "", fmt.Errorf("%w: identifier %q is not a plain SQL name", ErrInvalidConfig, name)
-		}
-		parts[i] = `"` + p + `"`
+	q, ok := sqlident.Quote(name)
+	if !ok {
+		return "", fmt.Errorf("%w: identifier %q is not a plain SQL name", ErrInvalidConfig, name)
 	}
-	return strings.Join(parts, "."), nil
+	return q, nil
 }
 
 var idTypes = map[string]bool{"text": true, "varchar": true, "uuid": true, "integer": true, "bigint": true}
