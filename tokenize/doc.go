@@ -14,7 +14,11 @@
 //     equal tokens.
 //   - [FormatPreserving]: FF1 (NIST SP 800-38G) tokens that keep the value's
 //     length, alphabet and layout (a card number stays a card number), from a
-//     [Template]: card, SSN, phone, IBAN or any alphabet.
+//     [Template]: card, SSN, phone, IBAN or any alphabet. Card tokens can be
+//     made to fail the Luhn check (Template.FailLuhn) and IBAN tokens always
+//     fail the IBAN mod-97 check (Template.FailMod97, set by IBANTemplate),
+//     so that a token is never mistaken for a real number, nor a real number
+//     for a token.
 //   - [Vault]: random tokens with no relation to the value; the mapping lives
 //     in a vault.Store (memory, bbolt, PostgreSQL or Redis).
 //

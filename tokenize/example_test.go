@@ -3,6 +3,7 @@ package tokenize_test
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
@@ -187,8 +188,36 @@ func ExampleTemplate() {
 	// Output:
 	// ssn 510-58-8250 <nil>
 	// phone +09 07 3839 8589 <nil>
-	// iban GB3U 8Y18 RVHB 3YJI ZN9P 4R <nil>
+	// iban GB10 QDEZ XBRD RMBT 41YL K5 <nil>
 	// alphabet rllgqrmp <nil>
+}
+
+// IBANTemplate sets FailMod97: a token keeps the country code and layout
+// but never passes the IBAN check, and a real IBAN is never taken for a
+// token.
+func ExampleTemplate_failMod97() {
+	ctx := context.Background()
+	root := exampleRoot()
+	f, err := tokenize.NewFormatPreserving(root, "payments.iban", root.PrimaryID(), tokenize.IBANTemplate())
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := f.Tokenize("DE89 3704 0044 0532 0130 00")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok)
+	value, err := f.Detokenize(ctx, tok)
+	fmt.Println(value, err)
+	_, err = f.Detokenize(ctx, "GB82 WEST 1234 5698 7654 32") // a valid IBAN
+	fmt.Println(errors.Is(err, tokenize.ErrInvalidToken))
+	_, err = f.Tokenize("DE88 3704 0044 0532 0130 00") // fails the check
+	fmt.Println(errors.Is(err, tokenize.ErrInvalidValue))
+	// Output:
+	// DE57 FG5B VHYI UJPD TOW0 LQ
+	// DE89 3704 0044 0532 0130 00 <nil>
+	// true
+	// true
 }
 
 func ExampleNewVault() {

@@ -218,6 +218,9 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 		return "", err
 	}
 	t := &f.l.t
+	if t.FailMod97 {
+		return f.transformIBAN(s, core, n, tweak, withTweak, enc)
+	}
 	if !t.FailLuhn {
 		if pure && t.KeepFirst == 0 && t.KeepLast == 0 {
 			return f.ff1Do(s, tweak, withTweak, enc)
@@ -254,6 +257,38 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 	}
 	copy(core[a:], x)
 	luhnSet(core, free, 0)
+	return f.l.fill(s, core), nil
+}
+
+// transformIBAN is transform for FailMod97: core holds the n characters
+// of the IBAN s (ASCII).
+func (f *FormatPreserving) transformIBAN(s string, core []byte, n int, tweak []byte, withTweak, enc bool) (string, error) {
+	var ystack [64]byte
+	t := &f.l.t
+	a, b := f.l.bounds(core, n)
+	if enc {
+		if !ibanValid(core) {
+			return "", fmt.Errorf("%w: %s: value of %d characters is not a valid IBAN (country code, check digits)", ErrInvalidValue, t.Name, n)
+		}
+		y, err := f.ff1Append(ystack[:0], string(core[a:b]), tweak, withTweak, true)
+		if err != nil {
+			return "", err
+		}
+		copy(core[a:], y)
+		ibanSetToken(core, a, b)
+		return f.l.fill(s, core), nil
+	}
+	c2, c3 := core[2], core[3]
+	ibanSetToken(core, a, b)
+	if core[2] != c2 || core[3] != c3 || !isUpper(core[0]) || !isUpper(core[1]) {
+		return "", fmt.Errorf("%w: %s: token of %d characters has wrong check digits or country code", ErrInvalidToken, t.Name, n)
+	}
+	x, err := f.ff1Append(ystack[:0], string(core[a:b]), tweak, withTweak, false)
+	if err != nil {
+		return "", err
+	}
+	copy(core[a:], x)
+	ibanSetValid(core)
 	return f.l.fill(s, core), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -197,6 +198,35 @@ func TestFormatPreservingFailLuhnRejects(t *testing.T) {
 	b[len(b)-1] = '0' + (b[len(b)-1]-'0'+1)%10
 	_, err = f.Detokenize(context.Background(), string(b))
 	assert.ErrorIs(t, err, tokenize.ErrInvalidToken)
+}
+
+// Separators outside ASCII stay in place, byte for byte, when the
+// alphabet is ASCII and the token is filled in digit by digit (FailLuhn,
+// FailMod97).
+func TestFormatPreservingNonASCIISeparators(t *testing.T) {
+	root := newRoot(t)
+	luhn := tokenize.CardTemplate()
+	luhn.Separators, luhn.FailLuhn = "·", true
+	iban := tokenize.IBANTemplate()
+	iban.Separators = "· "
+	for _, tc := range []struct {
+		tmpl tokenize.Template
+		in   string
+	}{{luhn, "4111·1111·1111·1111"}, {iban, "DE89·3704·0044 0532·0130·00"}} {
+		f, err := tokenize.NewFormatPreserving(root, "d", root.PrimaryID(), tc.tmpl)
+		require.NoError(t, err)
+		tok, err := f.Tokenize(tc.in)
+		require.NoError(t, err)
+		require.True(t, utf8.ValidString(tok))
+		ri, rt := []rune(tc.in), []rune(tok)
+		require.Len(t, rt, len(ri))
+		for i := range ri {
+			assert.Equal(t, ri[i] == '·', rt[i] == '·', "separator at %d", i)
+		}
+		back, err := f.Detokenize(context.Background(), tok)
+		require.NoError(t, err)
+		assert.Equal(t, tc.in, back)
+	}
 }
 
 func TestFormatPreservingTemplates(t *testing.T) {
@@ -454,14 +484,17 @@ func FuzzFormatPreservingRoundTrip(f *testing.F) {
 // that fit it reversibly.
 func FuzzTemplate(f *testing.F) {
 	key := make([]byte, 32)
-	f.Add(fpe.Digits, " -", 0, 0, 0, 0, false, "4111-1111-1111-1111")
-	f.Add(fpe.Digits, "-", 9, 9, 0, 0, false, "078-05-1120")
-	f.Add("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", " ", 15, 34, 2, 0, false, "GB82 WEST 1234 5698 7654 32")
-	f.Add("ab", "", 0, 0, 0, 0, false, "abababababababababababab")
-	f.Add(fpe.Digits, " ", 12, 19, 6, 4, true, "4111 1111 1111 1111")
-	f.Add("αβγδεζηθικ", "·", 0, 0, 1, 1, false, "αβγ·δεζ·ηθι")
-	f.Fuzz(func(t *testing.T, alpha, seps string, minL, maxL, first, last int, luhn bool, value string) {
-		tmpl := tokenize.Template{Name: "fuzz", Alphabet: alpha, Separators: seps, MinLength: minL, MaxLength: maxL, KeepFirst: first % 64, KeepLast: last % 64, FailLuhn: luhn}
+	f.Add(fpe.Digits, " -", 0, 0, 0, 0, false, false, "4111-1111-1111-1111")
+	f.Add(fpe.Digits, "-", 9, 9, 0, 0, false, false, "078-05-1120")
+	f.Add("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", " ", 15, 34, 2, 0, false, false, "GB82 WEST 1234 5698 7654 32")
+	f.Add("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", " ", 15, 34, 2, 0, false, true, "GB82 WEST 1234 5698 7654 32")
+	f.Add("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "·-", 0, 0, 6, 3, false, true, "DE89·3704·0044·0532-0130-00")
+	f.Add("ab", "", 0, 0, 0, 0, false, false, "abababababababababababab")
+	f.Add(fpe.Digits, " ", 12, 19, 6, 4, true, false, "4111 1111 1111 1111")
+	f.Add(fpe.Digits, "·", 12, 19, 0, 0, true, false, "4111·1111·1111·1111")
+	f.Add("αβγδεζηθικ", "·", 0, 0, 1, 1, false, false, "αβγ·δεζ·ηθι")
+	f.Fuzz(func(t *testing.T, alpha, seps string, minL, maxL, first, last int, luhn, mod97 bool, value string) {
+		tmpl := tokenize.Template{Name: "fuzz", Alphabet: alpha, Separators: seps, MinLength: minL, MaxLength: maxL, KeepFirst: first % 64, KeepLast: last % 64, FailLuhn: luhn, FailMod97: mod97}
 		x, err := tokenize.NewFormatPreservingRawKey(key, "fuzz", tmpl)
 		if err != nil {
 			require.True(t, errors.Is(err, tokenize.ErrInvalidConfig), "%v", err)

@@ -42,7 +42,27 @@ type Template struct {
 	// computed from the others, on the way in to make the value pass and on
 	// the way out to make the token fail.
 	FailLuhn bool
+	// FailMod97 makes every token fail the check of International Bank
+	// Account Numbers (ISO 13616: ISO 7064 MOD 97-10 over the IBAN with its
+	// first four characters moved to the end and letters counted as 10 to
+	// 35), so that a token can never be taken for a real account number.
+	// IBANTemplate sets it. It needs the alphabet of IBANTemplate and a
+	// KeepFirst of at least 2 (the country code stays in clear), and then
+	// every value must be a valid IBAN: two letters, two check digits that
+	// pass the check (02 to 98, as ISO 7064 computes them), the account
+	// number (BBAN). The check digits carry no information and are never
+	// kept in clear, whatever KeepFirst says: on the way in they are
+	// checked, FF1 tokenizes the BBAN (less what KeepFirst and KeepLast
+	// keep), and the token's check digits are computed from the token's
+	// other characters so that the check fails; on the way out, a token
+	// whose check digits are not those is refused (so is every valid IBAN),
+	// and the value's check digits are computed again.
+	FailMod97 bool
 }
+
+// ibanAlphabet is the alphabet of IBANTemplate: a character's index is its
+// value in the mod-97 check.
+const ibanAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 // CardTemplate returns the template of payment card numbers (PANs): 12 to 19
 // digits, with spaces or hyphens kept in place. Set KeepLast, KeepFirst or
@@ -67,12 +87,14 @@ func PhoneTemplate() Template {
 // IBANTemplate returns the template of International Bank Account Numbers in
 // their electronic or printed form: 15 to 34 digits and capital letters, with
 // spaces kept in place. The two-letter country code stays in clear
-// (KeepFirst 2); the check digits and the account number are tokenized over
-// digits and capital letters, so a token has the IBAN's length and layout but
-// is not a valid IBAN (its check digits may be letters, and otherwise pass the
-// mod-97 check with probability 1/97 only).
+// (KeepFirst 2), the account number is tokenized over digits and capital
+// letters, and FailMod97 is set: a token has the IBAN's country code, length
+// and layout and digits for check digits, but never passes the IBAN check,
+// and only valid IBANs are accepted. Clear FailMod97 on the copy to tokenize
+// values that are not valid IBANs (the check digits are then tokenized with
+// the rest, and a token passes the check with probability about 1/97).
 func IBANTemplate() Template {
-	return Template{Name: "iban", Alphabet: "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", Separators: " ", MinLength: 15, MaxLength: 34, KeepFirst: 2}
+	return Template{Name: "iban", Alphabet: ibanAlphabet, Separators: " ", MinLength: 15, MaxLength: 34, KeepFirst: 2, FailMod97: true}
 }
 
 // AlphabetTemplate returns a template over any alphabet (see package fpe for
@@ -95,6 +117,7 @@ type layout struct {
 	class   [128]int16   // for ASCII: numeral, classSeparator or classInvalid
 	numeral map[rune]int // for non-ASCII alphabets
 	seps    map[rune]struct{}
+	lead    int // index of the first alphabet character replaced: KeepFirst, or at least 4 with FailMod97
 	minEnc  int // shortest tokenized part accepted by FF1 (set by the caller)
 }
 
@@ -148,12 +171,23 @@ func compileTemplate(t Template) (*layout, error) {
 	if t.FailLuhn && t.Alphabet != fpe.Digits {
 		return nil, fmt.Errorf("%w: %s: FailLuhn needs the alphabet fpe.Digits", ErrInvalidConfig, name)
 	}
+	l.lead = t.KeepFirst
+	if t.FailMod97 {
+		if t.Alphabet != ibanAlphabet {
+			return nil, fmt.Errorf("%w: %s: FailMod97 needs the alphabet of IBANTemplate", ErrInvalidConfig, name)
+		}
+		if t.KeepFirst < 2 {
+			return nil, fmt.Errorf("%w: %s: FailMod97 needs KeepFirst of at least 2 (the country code)", ErrInvalidConfig, name)
+		}
+		l.lead = max(t.KeepFirst, 4)
+	}
 	return l, nil
 }
 
 // changed returns the number of characters a value of n alphabet characters
-// has that the tokenizer replaces (a Luhn digit included).
-func (l *layout) changed(n int) int { return n - l.t.KeepFirst - l.t.KeepLast }
+// has that the tokenizer replaces (a Luhn digit included, IBAN check digits
+// not).
+func (l *layout) changed(n int) int { return n - l.lead - l.t.KeepLast }
 
 // checkMax reports a configuration error when no value within MaxLength
 // leaves enough characters to tokenize.
@@ -211,11 +245,11 @@ func (l *layout) scan(core []byte, value, what string) ([]byte, int, bool, error
 
 // bounds returns the byte range in core of the characters that are replaced.
 func (l *layout) bounds(core []byte, n int) (int, int) {
-	if l.ascii {
-		return l.t.KeepFirst, n - l.t.KeepLast
+	if l.ascii || l.t.FailMod97 { // FailMod97: an ASCII alphabet
+		return l.lead, n - l.t.KeepLast
 	}
 	a, b := 0, len(core)
-	for i := 0; i < l.t.KeepFirst; i++ {
+	for i := 0; i < l.lead; i++ {
 		_, s := utf8.DecodeRune(core[a:])
 		a += s
 	}
@@ -227,13 +261,14 @@ func (l *layout) bounds(core []byte, n int) (int, int) {
 }
 
 // fill returns value with its alphabet characters replaced, in order, by
-// the bytes of core (ASCII templates only).
+// the bytes of core (ASCII alphabets only; separators may be any
+// characters).
 func (l *layout) fill(value string, core []byte) string {
 	out := make([]byte, len(value))
 	k := 0
 	for i := 0; i < len(value); i++ {
 		c := value[i]
-		if l.class[c&(utf8.RuneSelf-1)] >= 0 { // value is ASCII: scanned
+		if c < utf8.RuneSelf && l.class[c] >= 0 { // scanned: a numeral
 			c = core[k]
 			k++
 		}
@@ -247,10 +282,10 @@ func (l *layout) fill(value string, core []byte) string {
 // value's alphabet characters and may be overwritten.
 func rebuild[S ~string | ~[]byte](l *layout, value string, core []byte, n int, mid S) string {
 	if l.ascii {
-		copy(core[l.t.KeepFirst:], mid)
+		copy(core[l.lead:], mid)
 		return l.fill(value, core)
 	}
-	lo, hi := l.t.KeepFirst, n-l.t.KeepLast
+	lo, hi := l.lead, n-l.t.KeepLast
 	k := 0
 	var b strings.Builder
 	b.Grow(len(value) + len(mid))
@@ -343,4 +378,64 @@ func luhnSetToken(d []byte, a, free int) {
 		v = luhnHalve[v]
 	}
 	d[free] = '0' + v
+}
+
+// IBAN check arithmetic (ISO 13616, ISO 7064 MOD 97-10) on the characters
+// of ibanAlphabet: the IBAN with its first four characters moved to the end,
+// letters replaced by 10 to 35, read as a decimal number, is 1 mod 97.
+
+// mod97 returns the remainder mod 97 of r followed by the decimal digits of
+// the characters of s.
+func mod97(r int, s []byte) int {
+	for _, c := range s {
+		if c <= '9' {
+			r = (r*10 + int(c-'0')) % 97
+		} else {
+			r = (r*100 + int(c-'A') + 10) % 97
+		}
+	}
+	return r
+}
+
+// ibanCheckDigits returns the check digits (2 to 98) that make the IBAN d
+// pass the check, whatever d[2:4] holds.
+func ibanCheckDigits(d []byte) int {
+	base := mod97(mod97(0, d[4:]), d[:2])
+	return 98 - base*100%97
+}
+
+// ibanValid reports whether the IBAN d has letters for a country code and
+// the check digits that ISO 7064 computes: two digits from 02 to 98 with
+// which d passes the check.
+func ibanValid(d []byte) bool {
+	return isUpper(d[0]) && isUpper(d[1]) && isDigit(d[2]) && isDigit(d[3]) &&
+		int(d[2]-'0')*10+int(d[3]-'0') == ibanCheckDigits(d)
+}
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// ibanSetToken sets the check digits d[2:4] of a token so that the check
+// fails: the passing residue p is 1 - 100·(rest) mod 97, and the digits are
+// p + 1 + (sum of the tokenized characters' values d[a:b]) mod 96, mod 97 —
+// never p, and varying with the tokenized characters so that tokens do not
+// all share one pair. Detokenizing recomputes them.
+func ibanSetToken(d []byte, a, b int) {
+	p := ibanCheckDigits(d) % 97
+	s := 0
+	for _, c := range d[a:b] {
+		if c <= '9' {
+			s += int(c - '0')
+		} else {
+			s += int(c-'A') + 10
+		}
+	}
+	v := (p + 1 + s%96) % 97
+	d[2], d[3] = '0'+byte(v/10), '0'+byte(v%10)
+}
+
+// ibanSetValid sets the check digits d[2:4] that make d pass the check.
+func ibanSetValid(d []byte) {
+	v := ibanCheckDigits(d)
+	d[2], d[3] = '0'+byte(v/10), '0'+byte(v%10)
 }

@@ -262,6 +262,13 @@ func (v *Vault) formatToken(value string) (string, error) {
 		return "", fmt.Errorf("%w: %s: %d random characters give fewer than a million tokens", ErrInvalidValue, v.l.t.Name, k)
 	}
 	mid := make([]byte, 0, b-a)
+	if v.l.t.FailMod97 {
+		// Random account number; check digits that fail (see ibanSetToken).
+		mid = randomChars(mid, v.l.alpha, k)
+		copy(core[a:], mid)
+		ibanSetToken(core, a, b)
+		return v.l.fill(value, core), nil
+	}
 	for {
 		mid = randomChars(mid[:0], v.l.alpha, k)
 		if !v.l.t.FailLuhn {
@@ -315,8 +322,14 @@ func (v *Vault) checkToken(token string) error {
 		return nil
 	}
 	var stack [64]byte
-	if _, _, _, err := v.l.scan(stack[:0], token, "token"); err != nil {
+	core, _, _, err := v.l.scan(stack[:0], token, "token")
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	// Tokens never pass the check they are made to fail: a value that does
+	// is not a token.
+	if v.l.t.FailLuhn && luhnValid(core) || v.l.t.FailMod97 && ibanValid(core) {
+		return fmt.Errorf("%w: %s: passes the check its tokens fail", ErrInvalidToken, v.domain)
 	}
 	return nil
 }
