@@ -26,6 +26,9 @@ const maxFF1Len = 1<<32 - 1
 // use.
 type FF1 struct {
 	block cipher.Block
+	// rk is the expanded key for the AES-NI kernel, nil where it cannot run
+	// (kernel.go).
+	rk    *roundKeys
 	alpha *alphabet
 	tweak []byte
 	// prefix[n], for every fast-path length n, is the CBC-MAC state after
@@ -71,7 +74,7 @@ func NewFF1(key, tweak []byte, alphabet string) (*FF1, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &FF1{block: block, alpha: alpha, tweak: bytes.Clone(tweak)}
+	f := &FF1{block: block, rk: newRoundKeys(key), alpha: alpha, tweak: bytes.Clone(tweak)}
 	fastMax := 2 * alpha.maxHalf()
 	f.prefix = make([]u128, fastMax+1)
 	f.pcache = make([][pSlots]atomic.Pointer[cachedP], fastMax+1)
@@ -171,7 +174,13 @@ func (f *FF1) AppendDecryptWithTweak(dst []byte, x string, tweak []byte) ([]byte
 // crypt returns the result of appendCrypt as a string that owns its only
 // allocation.
 func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) {
-	out, err := f.appendCrypt(nil, x, tweak, dflt, decrypt)
+	var dst []byte
+	if f.alpha.ascii {
+		// Allocated before the rounds, whose AES chain leaves the
+		// processor idle enough to absorb the allocation's work.
+		dst = make([]byte, 0, len(x))
+	}
+	out, err := f.appendCrypt(dst, x, tweak, dflt, decrypt)
 	if err != nil {
 		return "", err
 	}
@@ -222,7 +231,13 @@ func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt
 	if !dflt {
 		x0 = f.makePrefix(blk, n, b, tweak)
 	}
-	if mv.barrett {
+	if f.rk != nil && kernelModulus(mv) {
+		// radix^u ≤ radix^v ≤ 2^32: the whole round chain in the kernel.
+		j := ff1Job{rk: f.rk, x0: x0, ishift: uint64(8 * b),
+			mods: [2]modRec{newModRec(mu, 0), newModRec(mv, 0)}, a: numA.lo, b: numB.lo}
+		ff1Kernel(&j, decrypt)
+		numA.lo, numB.lo = j.a, j.b
+	} else if mv.barrett {
 		// Both halves at most 2^63: the common case, in single words.
 		numA.lo, numB.lo = f.rounds64(blk, x0, numA.lo, numB.lo, mu, mv, b, d, decrypt)
 	} else {

@@ -22,6 +22,9 @@ const FF31TweakSize = 7
 // HashiCorp Vault's FPE transformations. Prefer FF1 for anything new.
 type FF31 struct {
 	block cipher.Block // keyed with REVB(key)
+	// rk is REVB(key) expanded for the AES-NI kernel, nil where it cannot
+	// run (kernel.go).
+	rk    *roundKeys
 	alpha *alphabet
 	// tl and tr are the default tweak's halves T_L and T_R as big-endian
 	// 32-bit words.
@@ -49,6 +52,7 @@ func NewFF31(key, tweak []byte, alphabet string) (*FF31, error) {
 	rkey := slices.Clone(key)
 	slices.Reverse(rkey)
 	block, err := newBlock(rkey)
+	rk := newRoundKeys(rkey)
 	clear(rkey)
 	if err != nil {
 		return nil, err
@@ -63,7 +67,7 @@ func NewFF31(key, tweak []byte, alphabet string) (*FF31, error) {
 		return nil, &fpeError{ErrDomainTooSmall,
 			fmt.Sprintf("fpe: FF3-1 with radix %d cannot reach the minimum domain size", alpha.radix)}
 	}
-	return &FF31{block: block, alpha: alpha, tl: tl, tr: tr, maxLen: maxLen}, nil
+	return &FF31{block: block, rk: rk, alpha: alpha, tl: tl, tr: tr, maxLen: maxLen}, nil
 }
 
 // splitTweak returns T_L = T[0..27] ‖ 0^4 and T_R = T[32..55] ‖ T[28..31] ‖ 0^4
@@ -198,7 +202,13 @@ func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([
 	var scratch [16]byte
 	blk := stackBlock(&scratch)
 
-	if mu.barrett {
+	if f.rk != nil && kernelModulus(mu) {
+		// radix^v ≤ radix^u ≤ 2^32: the whole round chain in the kernel.
+		j := ff31Job{rk: f.rk, mods: [2]modRec{newModRec(mu, tr), newModRec(mv, tl)},
+			a: numA.lo, b: numB.lo}
+		ff31Kernel(&j, decrypt)
+		numA.lo, numB.lo = j.a, j.b
+	} else if mu.barrett {
 		// Both halves at most 2^63: the common case, in single words.
 		numA.lo, numB.lo = f.rounds64(blk, tl, tr, numA.lo, numB.lo, mu, mv, decrypt)
 	} else {

@@ -61,6 +61,14 @@
 // costs exactly 10 AES blocks and an FF3-1 call 8. Longer FF1 inputs take a
 // math/big path that is slower but exact. BENCHMARKS.md in the repository has
 // the figures.
+//
+// On amd64 processors with AES-NI, calls whose halves are below 2^32 (up to
+// 18 decimal digits, 12 base-36 characters) run all their rounds in one
+// assembly kernel that keeps the block in a vector register, using the AES
+// instructions with the standard key schedule; it gives the results of
+// crypto/aes (tested for every key size against it and on every vector). All
+// other calls, all other platforms, the purego build tag and FIPS 140-3 mode
+// (GODEBUG=fips140=on, whose module boundary is crypto/aes) use crypto/aes.
 package fpe
 
 import (

@@ -105,6 +105,15 @@ func BenchmarkFloorRatio(b *testing.B) {
 		ra, rb = rf.rounds64(regBlk, rf.prefix[16], ra, rb, mu, mv, mv.numBytes, 8, false)
 		return "", nil
 	}})
+	// The ten rounds in the AES-NI kernel (kernel.go), where it runs.
+	if rf.rk != nil {
+		j := ff1Job{rk: rf.rk, x0: rf.prefix[16], ishift: 8 * uint64(mv.numBytes),
+			mods: [2]modRec{newModRec(mu, 0), newModRec(mv, 0)}, a: ra, b: rb}
+		run(target{"parts/kernel_decimal16", 10, func() (string, error) {
+			ff1Kernel(&j, false)
+			return "", nil
+		}})
+	}
 	// The same for 32 base-36 characters (halves above 2^64).
 	rf36, err := NewFF1(benchKey, nil, Base36)
 	if err != nil {
@@ -141,6 +150,9 @@ func BenchmarkFloorRatio(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		// The same instances without the kernels: the crypto/aes rounds.
+		ff1AES, ff31AES := *ff1, *ff31
+		ff1AES.rk, ff31AES.rk = nil, nil
 		ct1, _ := ff1.Encrypt(c.input)
 		ct31, _ := ff31.Encrypt(c.input)
 		dst := make([]byte, 0, 64)
@@ -161,6 +173,8 @@ func BenchmarkFloorRatio(b *testing.B) {
 			{"FF31/" + c.name + "/decrypt", c.ff31AES, func() (string, error) { return ff31.Decrypt(ct31) }},
 			{"FF31/" + c.name + "/append_encrypt", c.ff31AES, appendTo(ff31.AppendEncrypt, c.input)},
 			{"FF31/" + c.name + "/append_decrypt", c.ff31AES, appendTo(ff31.AppendDecrypt, ct31)},
+			{"FF1/" + c.name + "/encrypt_cryptoaes", c.ff1AES, func() (string, error) { return ff1AES.Encrypt(c.input) }},
+			{"FF31/" + c.name + "/encrypt_cryptoaes", c.ff31AES, func() (string, error) { return ff31AES.Encrypt(c.input) }},
 		} {
 			run(t)
 		}

@@ -1,0 +1,126 @@
+package fpe
+
+import (
+	"crypto/fips140"
+	"encoding/binary"
+	"unsafe"
+)
+
+// This file holds what the AES-NI kernels (kernel_amd64.s) need from Go: the
+// AES key schedule and the job records the kernels read and write.
+//
+// The FF1 and FF3-1 rounds are a chain: each AES input depends on the
+// previous AES output through a few integer operations. Through
+// cipher.Block, every round stores the block to memory and the AES routine
+// loads it back, and the arithmetic around each call cannot overlap the
+// next one; measured, that alone costs ~1.5× the AES work
+// (BENCHMARKS.md). The kernels run all the rounds of one call with the
+// block in a vector register and the numbers in integer registers. They use
+// the processor's AES instructions with the standard key schedule computed
+// here; TestKernelMatchesCryptoAES checks both against crypto/aes for every
+// key size, and every vector test runs through them. Where they cannot run
+// (another architecture, no AES-NI, the purego build tag, or FIPS 140-3 mode,
+// whose boundary is crypto/aes), the package uses crypto/aes instead.
+
+// roundKeys is an expanded AES encryption key as the kernels read it: the
+// nr+1 round keys of 16 bytes in FIPS 197 byte order from offset 0, and nr
+// (10, 12 or 14) as a little-endian word at offset 240. It must be 16-byte
+// aligned (newRoundKeys), as the AES instructions' memory operands require.
+type roundKeys [256]byte
+
+// alignedRoundKeys returns zeroed, 16-byte-aligned roundKeys. Go's heap
+// does not move objects, so the alignment holds for the value's lifetime.
+func alignedRoundKeys() *roundKeys {
+	buf := make([]byte, len(roundKeys{})+15)
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(buf))) & 15)
+	return (*roundKeys)(buf[off:])
+}
+
+// newRoundKeys returns the expanded key for the kernels, or nil when they
+// cannot be used on this machine or in this mode.
+func newRoundKeys(key []byte) *roundKeys {
+	if !haveKernels || fips140.Enabled() {
+		return nil
+	}
+	return expandKey(key)
+}
+
+// expandKey runs the key expansion of FIPS 197 (section 5.2). SubWord goes
+// through the AES instruction (subWord), so no table lookup depends on the
+// key.
+func expandKey(key []byte) *roundKeys {
+	nk := len(key) / 4
+	nr := nk + 6
+	var w [60]uint32
+	for i := range nk {
+		w[i] = binary.BigEndian.Uint32(key[4*i:])
+	}
+	rcon := uint32(1)
+	for i := nk; i < 4*(nr+1); i++ {
+		t := w[i-1]
+		switch {
+		case i%nk == 0:
+			t = subWord(t<<8|t>>24) ^ rcon<<24
+			rcon <<= 1
+			if rcon&0x100 != 0 {
+				rcon ^= 0x11b
+			}
+		case nk > 6 && i%nk == 4:
+			t = subWord(t)
+		}
+		w[i] = w[i-nk] ^ t
+	}
+	rk := alignedRoundKeys()
+	for i := range 4 * (nr + 1) {
+		binary.BigEndian.PutUint32(rk[4*i:], w[i])
+	}
+	binary.LittleEndian.PutUint64(rk[240:], uint64(nr))
+	clear(w[:])
+	return rk
+}
+
+// modRec is a modulus m ≤ 2^32 as the kernels read it, with the block
+// half of the FF3-1 rounds that use it. Offsets fixed by kernel_amd64.s
+// (checked by TestJobLayout).
+type modRec struct {
+	m    uint64 // 0
+	mu   uint64 // 8: ⌊2^64/m⌋, the high word of ⌊2^128/m⌋
+	m2   uint64 // 16: 2m
+	muLo uint64 // 24: the low word of ⌊2^128/m⌋ (FF3-1)
+	// w is FF3-1's block high half for the rounds of this parity without
+	// the round number: T_R (even rounds) or T_L (odd rounds) in the top 32
+	// bits, little-endian. Unused by FF1.
+	w uint64 // 32
+}
+
+// kernelModulus reports whether md can serve the kernels: 2 ≤ m ≤ 2^32, so
+// that sums below 3m fit a word.
+func kernelModulus(md *modulus) bool {
+	return md.barrett && md.m.lo <= 1<<32
+}
+
+func newModRec(md *modulus, w uint32) modRec {
+	return modRec{md.m.lo, md.muHi, 2 * md.m.lo, md.muLo, uint64(w) << 32}
+}
+
+// ff1Job is one FF1 call for the kernel, when radix^v ≤ 2^32: NUM(B) fits
+// the last 4 bytes of Q, so d = 8 and y = NUM(first 8 bytes of the AES
+// output). Offsets fixed by kernel_amd64.s (checked by TestJobLayout).
+type ff1Job struct {
+	rk *roundKeys // 0
+	// x0 is the CBC-MAC state before Q's last block XOR that block's
+	// constant bytes: the block without the round number and NUM(B), as
+	// two big-endian words.
+	x0     u128      // 8: hi, 16: lo
+	ishift uint64    // 24: 8·b, the bit position of the round number
+	mods   [2]modRec // 32: radix^u (even rounds), radix^v (odd rounds)
+	a, b   uint64    // 112, 120: NUM(A) and NUM(B), in and out
+}
+
+// ff31Job is one FF3-1 call for the kernel, when radix^u ≤ 2^32. Offsets
+// fixed by kernel_amd64.s (checked by TestJobLayout).
+type ff31Job struct {
+	rk   *roundKeys // 0
+	mods [2]modRec  // 8: radix^u and T_R (even rounds), radix^v and T_L (odd)
+	a, b uint64     // 88, 96: NUM(REV(A)) and NUM(REV(B)), in and out
+}

@@ -1,0 +1,25 @@
+//go:build !purego
+
+package fpe
+
+// haveKernels reports whether the processor has the instructions the
+// kernels use: AES-NI and SSSE3 (PSHUFB).
+var haveKernels = func() bool {
+	ecx := cpuidECX1()
+	const ssse3, aesni = 1 << 9, 1 << 25
+	return ecx&ssse3 != 0 && ecx&aesni != 0
+}()
+
+func cpuidECX1() uint32
+
+func subWord(w uint32) uint32
+
+// ff1Kernel runs the ten FF1 rounds of j (see ff1Job).
+//
+//go:noescape
+func ff1Kernel(j *ff1Job, decrypt bool)
+
+// ff31Kernel runs the eight FF3-1 rounds of j (see ff31Job).
+//
+//go:noescape
+func ff31Kernel(j *ff31Job, decrypt bool)

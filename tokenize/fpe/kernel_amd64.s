@@ -1,0 +1,331 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The AES-NI kernels of kernel.go. Go assembler operand order: source
+// first, destination last. Round keys are read from memory at fixed offsets
+// (the loads do not wait for anything); only the block travels through the
+// round chain, in X0.
+
+// Byte shuffles for PSHUFB. swapHalves reverses the bytes of each 8-byte
+// half. toHigh puts the byte-reversed low half of a register into the high
+// half and zeroes the low half.
+DATA swapHalves<>+0(SB)/8, $0x0001020304050607
+DATA swapHalves<>+8(SB)/8, $0x08090a0b0c0d0e0f
+GLOBL swapHalves<>(SB), RODATA|NOPTR, $16
+
+DATA toHigh<>+0(SB)/8, $0x8080808080808080
+DATA toHigh<>+8(SB)/8, $0x0001020304050607
+GLOBL toHigh<>(SB), RODATA|NOPTR, $16
+
+// func cpuidECX1() uint32
+TEXT ·cpuidECX1(SB), NOSPLIT, $0-4
+	MOVL $1, AX
+	XORL CX, CX
+	CPUID
+	MOVL CX, ret+0(FP)
+	RET
+
+// func subWord(w uint32) uint32
+//
+// SubWord of FIPS 197: the S-box on each byte of w. AESENCLAST on a
+// register whose four columns all equal w does ShiftRows (which then moves
+// nothing), SubBytes and an XOR with the zero key.
+TEXT ·subWord(SB), NOSPLIT, $0-12
+	MOVL       w+0(FP), AX
+	MOVL       AX, X0
+	PSHUFD     $0, X0, X0
+	PXOR       X1, X1
+	AESENCLAST X1, X0
+	MOVL       X0, AX
+	MOVL       AX, ret+8(FP)
+	RET
+
+// AES encrypts X0 under the round keys at SI, whose first key X0 already
+// holds; nr is at 240(SI). label names the three exits.
+#define AES_ROUNDS(l10, l12, done) \
+	AESENC     16(SI), X0; \
+	AESENC     32(SI), X0; \
+	AESENC     48(SI), X0; \
+	AESENC     64(SI), X0; \
+	AESENC     80(SI), X0; \
+	AESENC     96(SI), X0; \
+	AESENC     112(SI), X0; \
+	AESENC     128(SI), X0; \
+	AESENC     144(SI), X0; \
+	CMPQ       240(SI), $10; \
+	JEQ        l10; \
+	AESENC     160(SI), X0; \
+	AESENC     176(SI), X0; \
+	CMPQ       240(SI), $12; \
+	JEQ        l12; \
+	AESENC     192(SI), X0; \
+	AESENC     208(SI), X0; \
+	AESENCLAST 224(SI), X0; \
+	JMP        done; \
+l12: \
+	AESENCLAST 192(SI), X0; \
+	JMP        done; \
+l10: \
+	AESENCLAST 160(SI), X0; \
+done:
+
+// CLEAR_XMM zeroes the vector registers that held key-dependent values.
+#define CLEAR_XMM \
+	PXOR X0, X0; \
+	PXOR X1, X1; \
+	PXOR X2, X2; \
+	PXOR X3, X3; \
+	PXOR X4, X4; \
+	PXOR X5, X5; \
+	PXOR X6, X6; \
+	PXOR X7, X7; \
+	PXOR X8, X8; \
+	PXOR X9, X9; \
+	PXOR X10, X10; \
+	PXOR X12, X12; \
+	PXOR X14, X14
+
+// FF1 modulus records in ff1Job: even rounds (radix^u) and odd rounds
+// (radix^v); fields m, mu, 2m at +0, +8, +16.
+#define FF1_EVEN 32
+#define FF1_ODD 72
+
+// REDUCE3(MOD) reduces BX < 3m modulo m (record MOD(DI)): BX − m and
+// BX − 2m are computed side by side and the last one that does not borrow is
+// kept. Clobbers AX, DX.
+#define REDUCE3(MOD) \
+	MOVQ    BX, DX; \
+	SUBQ    MOD(DI), DX; \
+	MOVQ    BX, AX; \
+	CMOVQCC DX, BX; \
+	SUBQ    MOD+16(DI), AX; \
+	CMOVQCC AX, BX
+
+// FF1_K(I, X) sets X to the block constant of round I: x0 with I at bit
+// ishift (CX) of its low word, in block byte order, XOR the first round key
+// (X14 holds x0 XOR the first round key).
+#define FF1_K(I, X) \
+	MOVQ   $I, DX; \
+	SHLQ   CX, DX; \
+	BSWAPQ DX; \
+	MOVQ   DX, X; \
+	PSLLDQ $8, X; \
+	PXOR   X14, X
+
+// FF1_BLOCK(IN, K) starts a round: X0 = NUM_4(IN) at bytes 12..15 XOR K.
+#define FF1_BLOCK(IN, K) \
+	MOVQ   IN, X0; \
+	PSHUFB X13, X0; \
+	PXOR   K, X0
+
+// FF1_Y sets BX to y = NUM(first 8 bytes of X0) and DX to ⌊y·mu/2^64⌋,
+// the Barrett quotient estimate (the quotient or one less).
+#define FF1_Y(MOD) \
+	MOVQ   X0, BX; \
+	BSWAPQ BX; \
+	MOVQ   BX, AX; \
+	MULQ   MOD+8(DI)
+
+// One encryption round: c = (A + y) mod m, then A, B = B, c. A + y is
+// added while the multiplication runs: c = A + y − q·m lies below 3m.
+#define FF1_ENC(K, MOD, l10, l12, done) \
+	FF1_BLOCK(R9, K); \
+	AES_ROUNDS(l10, l12, done); \
+	FF1_Y(MOD); \
+	ADDQ  R8, BX; \
+	IMULQ MOD(DI), DX; \
+	SUBQ  DX, BX; \
+	REDUCE3(MOD); \
+	MOVQ  R9, R8; \
+	MOVQ  BX, R9
+
+// One decryption round: c = (B − y) mod m, then A, B = c, A, with
+// c = B + 2m − y + q·m in (0, 3m).
+#define FF1_DEC(K, MOD, l10, l12, done) \
+	FF1_BLOCK(R8, K); \
+	AES_ROUNDS(l10, l12, done); \
+	FF1_Y(MOD); \
+	MOVQ  R9, R10; \
+	ADDQ  MOD+16(DI), R10; \
+	SUBQ  BX, R10; \
+	IMULQ MOD(DI), DX; \
+	LEAQ  (R10)(DX*1), BX; \
+	REDUCE3(MOD); \
+	MOVQ  R8, R9; \
+	MOVQ  BX, R8
+
+// func ff1Kernel(j *ff1Job, decrypt bool)
+//
+// The ten FF1 rounds of SP 800-38G Algorithms 7 and 8 for radix^v ≤ 2^32,
+// unrolled. Registers: DI the job, SI the round keys, R8 NUM(A), R9 NUM(B),
+// X1..X10 the block constants of rounds 0..9, X13 the toHigh shuffle.
+TEXT ·ff1Kernel(SB), NOSPLIT, $0-9
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  8(DI), X14
+	PSHUFB swapHalves<>(SB), X14
+	MOVOU  0(SI), X0
+	PXOR   X0, X14
+	MOVOU  toHigh<>(SB), X13
+	MOVQ   24(DI), CX
+	FF1_K(0, X1)
+	FF1_K(1, X2)
+	FF1_K(2, X3)
+	FF1_K(3, X4)
+	FF1_K(4, X5)
+	FF1_K(5, X6)
+	FF1_K(6, X7)
+	FF1_K(7, X8)
+	FF1_K(8, X9)
+	FF1_K(9, X10)
+	MOVQ   112(DI), R8
+	MOVQ   120(DI), R9
+	CMPB   decrypt+8(FP), $0
+	JNE    ff1dec
+
+	FF1_ENC(X1, FF1_EVEN, e0a, e0b, e0c)
+	FF1_ENC(X2, FF1_ODD, e1a, e1b, e1c)
+	FF1_ENC(X3, FF1_EVEN, e2a, e2b, e2c)
+	FF1_ENC(X4, FF1_ODD, e3a, e3b, e3c)
+	FF1_ENC(X5, FF1_EVEN, e4a, e4b, e4c)
+	FF1_ENC(X6, FF1_ODD, e5a, e5b, e5c)
+	FF1_ENC(X7, FF1_EVEN, e6a, e6b, e6c)
+	FF1_ENC(X8, FF1_ODD, e7a, e7b, e7c)
+	FF1_ENC(X9, FF1_EVEN, e8a, e8b, e8c)
+	FF1_ENC(X10, FF1_ODD, e9a, e9b, e9c)
+	JMP ff1out
+
+ff1dec:
+	FF1_DEC(X10, FF1_ODD, d9a, d9b, d9c)
+	FF1_DEC(X9, FF1_EVEN, d8a, d8b, d8c)
+	FF1_DEC(X8, FF1_ODD, d7a, d7b, d7c)
+	FF1_DEC(X7, FF1_EVEN, d6a, d6b, d6c)
+	FF1_DEC(X6, FF1_ODD, d5a, d5b, d5c)
+	FF1_DEC(X5, FF1_EVEN, d4a, d4b, d4c)
+	FF1_DEC(X4, FF1_ODD, d3a, d3b, d3c)
+	FF1_DEC(X3, FF1_EVEN, d2a, d2b, d2c)
+	FF1_DEC(X2, FF1_ODD, d1a, d1b, d1c)
+	FF1_DEC(X1, FF1_EVEN, d0a, d0b, d0c)
+
+ff1out:
+	MOVQ R8, 112(DI)
+	MOVQ R9, 120(DI)
+	CLEAR_XMM
+	RET
+
+// FF3-1 modulus records in ff31Job: even rounds (radix^u, T_R) and odd
+// rounds (radix^v, T_L); fields m, mu (high word of ⌊2^128/m⌋), 2m, the low
+// word of ⌊2^128/m⌋, and W·2^32 at +0, +8, +16, +24, +32.
+#define FF31_EVEN 8
+#define FF31_ODD 48
+
+// FF31_K(I, MOD, X) sets X to the block constant of round I: (W ⊕ I)·2^32
+// in the high half, XOR the first round key (X14).
+#define FF31_K(I, MOD, X) \
+	MOVQ   $I, DX; \
+	SHLQ   $32, DX; \
+	XORQ   MOD+32(DI), DX; \
+	MOVQ   DX, X; \
+	PSLLDQ $8, X; \
+	PXOR   X14, X
+
+// FF31_QM(MOD) reads y = R13·2^64 + BX from X0 and sets CX to q·m, with q
+// the low word of the Barrett quotient estimate ⌊y·⌊2^128/m⌋/2^128⌋ (the
+// quotient or one less, as modulus.barrett128 computes it), so that
+// y − q·m is congruent to y and below 2m. Clobbers AX, DX, R11, R13, X12.
+#define FF31_QM(MOD) \
+	MOVQ    X0, BX; \
+	MOVHLPS X0, X12; \
+	MOVQ    X12, R13; \
+	MOVQ    R13, AX; \
+	MULQ    MOD+24(DI); \
+	MOVQ    DX, CX; \
+	MOVQ    AX, R11; \
+	MOVQ    BX, AX; \
+	MULQ    MOD+8(DI); \
+	ADDQ    AX, R11; \
+	ADCQ    DX, CX; \
+	MOVQ    BX, AX; \
+	MULQ    MOD+24(DI); \
+	ADDQ    DX, R11; \
+	ADCQ    $0, CX; \
+	IMULQ   MOD+8(DI), R13; \
+	ADDQ    R13, CX; \
+	IMULQ   MOD(DI), CX
+
+// One FF3-1 encryption round: c = (A + y) mod m, A, B = B, c.
+#define FF31_ENC(K, MOD, l10, l12, done) \
+	MOVQ  R9, X0; \
+	PXOR  K, X0; \
+	AES_ROUNDS(l10, l12, done); \
+	FF31_QM(MOD); \
+	ADDQ  R8, BX; \
+	SUBQ  CX, BX; \
+	REDUCE3(MOD); \
+	MOVQ  R9, R8; \
+	MOVQ  BX, R9
+
+// One FF3-1 decryption round: c = (B − y) mod m, A, B = c, A.
+#define FF31_DEC(K, MOD, l10, l12, done) \
+	MOVQ  R8, X0; \
+	PXOR  K, X0; \
+	AES_ROUNDS(l10, l12, done); \
+	FF31_QM(MOD); \
+	MOVQ  R9, R10; \
+	ADDQ  MOD+16(DI), R10; \
+	SUBQ  BX, R10; \
+	LEAQ  (R10)(CX*1), BX; \
+	REDUCE3(MOD); \
+	MOVQ  R8, R9; \
+	MOVQ  BX, R8
+
+// func ff31Kernel(j *ff31Job, decrypt bool)
+//
+// The eight FF3-1 rounds of SP 800-38G Rev. 1 Algorithms 9 and 10 for
+// radix^u ≤ 2^32, keyed with REVB(K), unrolled. The block REVB(W ⊕ [i]^4 ‖
+// [NUM(REV(B))]^12) is, read little-endian, NUM(REV(B)) in the low half and
+// (W ⊕ i)·2^32 in the high half; y = NUM(REVB(output)) is the output read
+// little-endian. Registers as in ff1Kernel, X1..X8 the block constants.
+TEXT ·ff31Kernel(SB), NOSPLIT, $0-9
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  0(SI), X14
+	FF31_K(0, FF31_EVEN, X1)
+	FF31_K(1, FF31_ODD, X2)
+	FF31_K(2, FF31_EVEN, X3)
+	FF31_K(3, FF31_ODD, X4)
+	FF31_K(4, FF31_EVEN, X5)
+	FF31_K(5, FF31_ODD, X6)
+	FF31_K(6, FF31_EVEN, X7)
+	FF31_K(7, FF31_ODD, X8)
+	MOVQ   88(DI), R8
+	MOVQ   96(DI), R9
+	CMPB   decrypt+8(FP), $0
+	JNE    ff31dec
+
+	FF31_ENC(X1, FF31_EVEN, f0a, f0b, f0c)
+	FF31_ENC(X2, FF31_ODD, f1a, f1b, f1c)
+	FF31_ENC(X3, FF31_EVEN, f2a, f2b, f2c)
+	FF31_ENC(X4, FF31_ODD, f3a, f3b, f3c)
+	FF31_ENC(X5, FF31_EVEN, f4a, f4b, f4c)
+	FF31_ENC(X6, FF31_ODD, f5a, f5b, f5c)
+	FF31_ENC(X7, FF31_EVEN, f6a, f6b, f6c)
+	FF31_ENC(X8, FF31_ODD, f7a, f7b, f7c)
+	JMP ff31out
+
+ff31dec:
+	FF31_DEC(X8, FF31_ODD, g7a, g7b, g7c)
+	FF31_DEC(X7, FF31_EVEN, g6a, g6b, g6c)
+	FF31_DEC(X6, FF31_ODD, g5a, g5b, g5c)
+	FF31_DEC(X5, FF31_EVEN, g4a, g4b, g4c)
+	FF31_DEC(X4, FF31_ODD, g3a, g3b, g3c)
+	FF31_DEC(X3, FF31_EVEN, g2a, g2b, g2c)
+	FF31_DEC(X2, FF31_ODD, g1a, g1b, g1c)
+	FF31_DEC(X1, FF31_EVEN, g0a, g0b, g0c)
+
+ff31out:
+	MOVQ R8, 88(DI)
+	MOVQ R9, 96(DI)
+	CLEAR_XMM
+	RET

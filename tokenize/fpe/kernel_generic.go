@@ -1,0 +1,17 @@
+//go:build !amd64 || purego
+
+package fpe
+
+// haveKernels is false here: newRoundKeys returns nil, so FF1 and FF31 never
+// reach the functions below and every call goes through crypto/aes. They
+// exist so that the callers compile; reaching one would be a bug in this
+// package, reported as such rather than answered with a wrong result.
+const haveKernels = false
+
+const noKernels = "fpe: internal error: AES-NI kernel called in a build without kernels"
+
+func subWord(uint32) uint32 { panic(noKernels) }
+
+func ff1Kernel(*ff1Job, bool) { panic(noKernels) }
+
+func ff31Kernel(*ff31Job, bool) { panic(noKernels) }

@@ -1,0 +1,182 @@
+package fpe
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+)
+
+// requireKernels skips when this build or machine has no AES-NI kernels:
+// everything then runs on crypto/aes, which the vector tests cover.
+func requireKernels(t *testing.T) {
+	t.Helper()
+	if newRoundKeys(make([]byte, 16)) == nil {
+		t.Skip("no AES-NI kernels in this build, on this machine or in FIPS 140-3 mode")
+	}
+}
+
+// TestJobLayout pins the field offsets that kernel_amd64.s hard-codes.
+func TestJobLayout(t *testing.T) {
+	var m modRec
+	require.Equal(t, []uintptr{0, 8, 16, 24, 32, 40},
+		[]uintptr{unsafe.Offsetof(m.m), unsafe.Offsetof(m.mu), unsafe.Offsetof(m.m2),
+			unsafe.Offsetof(m.muLo), unsafe.Offsetof(m.w), unsafe.Sizeof(m)})
+	var j ff1Job
+	require.Equal(t, []uintptr{0, 8, 24, 32, 72, 112, 120},
+		[]uintptr{unsafe.Offsetof(j.rk), unsafe.Offsetof(j.x0), unsafe.Offsetof(j.ishift),
+			unsafe.Offsetof(j.mods), unsafe.Offsetof(j.mods) + unsafe.Sizeof(m),
+			unsafe.Offsetof(j.a), unsafe.Offsetof(j.b)})
+	require.Equal(t, uintptr(8), unsafe.Offsetof(j.x0.lo)-unsafe.Offsetof(j.x0.hi))
+	var k ff31Job
+	require.Equal(t, []uintptr{0, 8, 48, 88, 96},
+		[]uintptr{unsafe.Offsetof(k.rk), unsafe.Offsetof(k.mods),
+			unsafe.Offsetof(k.mods) + unsafe.Sizeof(m), unsafe.Offsetof(k.a), unsafe.Offsetof(k.b)})
+}
+
+// TestKeyExpansion checks the key schedule against the expansions printed
+// in FIPS 197 Appendix A (the last round key of each) and subWord against
+// the S-box computed from its definition. Whole AES encryptions through the
+// kernels are checked against crypto/aes by TestKernelMatchesCryptoAESPath
+// and by every vector test.
+func TestKeyExpansion(t *testing.T) {
+	requireKernels(t)
+	for _, tc := range []struct{ key, lastRoundKey string }{
+		{"2b7e151628aed2a6abf7158809cf4f3c", "d014f9a8c9ee2589e13f0cc8b6630ca6"},
+		{"8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", "e98ba06f448c773c8ecc720401002202"},
+		{"603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", "fe4890d1e6188d0b046df344706c631e"},
+	} {
+		key, err := hex.DecodeString(tc.key)
+		require.NoError(t, err)
+		rk := expandKey(key)
+		nr := int(binary.LittleEndian.Uint64(rk[240:]))
+		require.Equal(t, len(key)/4+6, nr)
+		require.Equal(t, tc.lastRoundKey, hex.EncodeToString(rk[16*nr:16*nr+16]))
+		require.Zero(t, uintptr(unsafe.Pointer(rk))%16, "round keys must be 16-byte aligned")
+	}
+	sbox := sboxByDefinition()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 1000 {
+		w := rng.Uint32()
+		want := uint32(0)
+		for s := 0; s < 32; s += 8 {
+			want |= uint32(sbox[byte(w>>s)]) << s
+		}
+		require.Equal(t, want, subWord(w))
+	}
+}
+
+// sboxByDefinition computes the AES S-box from FIPS 197 section 5.1.1:
+// the multiplicative inverse in GF(2^8), then the affine transformation.
+func sboxByDefinition() [256]byte {
+	var sbox [256]byte
+	for x := range 256 {
+		inv := byte(0)
+		for y := 1; x != 0 && y < 256; y++ {
+			if gfMul(byte(x), byte(y)) == 1 {
+				inv = byte(y)
+				break
+			}
+		}
+		sbox[x] = inv ^ rotl8(inv, 1) ^ rotl8(inv, 2) ^ rotl8(inv, 3) ^ rotl8(inv, 4) ^ 0x63
+	}
+	return sbox
+}
+
+func rotl8(b byte, n uint) byte { return b<<n | b>>(8-n) }
+
+func gfMul(a, b byte) byte {
+	var p byte
+	for b != 0 {
+		if b&1 != 0 {
+			p ^= a
+		}
+		hi := a & 0x80
+		a <<= 1
+		if hi != 0 {
+			a ^= 0x1b
+		}
+		b >>= 1
+	}
+	return p
+}
+
+// TestKernelMatchesCryptoAESPath runs random inputs through the kernels and
+// through the crypto/aes rounds of the same instance, for every key size,
+// several radixes, every length the kernels take, default and per-call
+// tweaks, both directions.
+func TestKernelMatchesCryptoAESPath(t *testing.T) {
+	requireKernels(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabets := []string{Digits, Base36, LowerHex, "01", Base62, alphabetOfSize(1000)}
+	kernelCalls := 0
+	for _, alphabet := range alphabets {
+		for _, keyLen := range []int{16, 24, 32} {
+			key := make([]byte, keyLen)
+			for i := range key {
+				key[i] = byte(rng.Uint32())
+			}
+			tweak := []byte("tweak")
+			f1, err := NewFF1(key, tweak, alphabet)
+			require.NoError(t, err)
+			g1 := *f1
+			g1.rk = nil
+			f3, err := NewFF31(key, []byte("7 bytes"), alphabet)
+			require.NoError(t, err)
+			g3 := *f3
+			g3.rk = nil
+			chars := []rune(alphabet)
+			for n := f1.MinLength(); n <= 2*f1.alpha.maxHalf(); n++ {
+				if !kernelModulus(&f1.alpha.pow[n-n/2]) && !kernelModulus(&f1.alpha.pow[(n+1)/2]) {
+					continue
+				}
+				kernelCalls++
+				for range 20 {
+					var sb strings.Builder
+					for range n {
+						sb.WriteRune(chars[rng.IntN(len(chars))])
+					}
+					x := sb.String()
+					for _, c := range []struct {
+						name     string
+						kern, cr func(string) (string, error)
+					}{
+						{"FF1 encrypt", f1.Encrypt, g1.Encrypt},
+						{"FF1 decrypt", f1.Decrypt, g1.Decrypt},
+						{"FF1 encrypt with tweak", func(s string) (string, error) { return f1.EncryptWithTweak(s, []byte("other")) },
+							func(s string) (string, error) { return g1.EncryptWithTweak(s, []byte("other")) }},
+						{"FF1 decrypt with tweak", func(s string) (string, error) { return f1.DecryptWithTweak(s, []byte("other")) },
+							func(s string) (string, error) { return g1.DecryptWithTweak(s, []byte("other")) }},
+					} {
+						want, err := c.cr(x)
+						require.NoError(t, err)
+						got, err := c.kern(x)
+						require.NoError(t, err)
+						require.Equal(t, want, got, "%s, radix %d, key %d bytes, length %d", c.name, len(chars), keyLen, n)
+					}
+					if n > f3.maxLen {
+						continue
+					}
+					for _, c := range []struct {
+						name     string
+						kern, cr func(string) (string, error)
+					}{
+						{"FF3-1 encrypt", f3.Encrypt, g3.Encrypt},
+						{"FF3-1 decrypt", f3.Decrypt, g3.Decrypt},
+					} {
+						want, err := c.cr(x)
+						require.NoError(t, err)
+						got, err := c.kern(x)
+						require.NoError(t, err)
+						require.Equal(t, want, got, "%s, radix %d, key %d bytes, length %d", c.name, len(chars), keyLen, n)
+					}
+				}
+			}
+		}
+	}
+	require.Greater(t, kernelCalls, 50, "the kernels must have been exercised")
+}
