@@ -71,5 +71,19 @@
 //
 // Tokens can expire ([WithTTL], [WithExpiry]): an expired token is refused at
 // Detokenize at once, and [Vault.DeleteExpired] removes expired records later.
-// Records may carry metadata ([WithMetadata]), kept in clear.
+// [TokenCleanup] runs that clean-up as a source of a retention.Sweeper, with
+// a grace period after expiry, legal holds and evidence per vault. Records
+// may carry metadata ([WithMetadata]), kept in clear.
+//
+// # One store per domain
+//
+// A vault.Store holds the records of one domain. Vaults of several domains
+// can share a store without mixing their tokens (the keys of every hash are
+// per domain), but the clean-up of expired records cannot tell them apart:
+// [Vault.DeleteExpired], and so a [TokenCleanup], removes the expired
+// records of the whole store, those of every domain in it, under the grace
+// and holds of whichever vault runs it. Give each domain its own store: a
+// table of its own with pgstore (pgstore.Migrate and pgstore.New with the
+// table name), a key prefix of its own with redisstore, a bucket of its own
+// with boltstore (several stores can share one bbolt file).
 package tokenize

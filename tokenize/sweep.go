@@ -67,8 +67,9 @@ type TokenCleanupConfig struct {
 //
 // The clean-up acts on the vault's store as a whole: a store shared by
 // several vaults (one table for several domains) loses the expired records
-// of all of them. Give each domain its own store when their policies or
-// holds differ.
+// of all of them, and a hold on one vault's record does not protect the
+// others'. Give each domain its own store (see "One store per domain" in
+// the package documentation).
 //
 // A TokenCleanup is immutable and safe for concurrent use.
 type TokenCleanup struct {

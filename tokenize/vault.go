@@ -91,7 +91,8 @@ type vaultKey struct {
 	tokenHash, recordKey, valueHash, sealK *keys.PRF
 }
 
-// NewVault returns the vault of domain over store. root must be a
+// NewVault returns the vault of domain over store, which should hold this
+// domain only (see [Vault.DeleteExpired]). root must be a
 // keys.DerivationHKDFSHA256 keyset: new records use its primary key, and
 // tokens made under any other enabled key are still found and revealed.
 // Options: [WithGuard], [WithClock].
@@ -782,8 +783,17 @@ func (v *Vault) DeleteValue(ctx context.Context, value string) (int, error) {
 }
 
 // DeleteExpired removes the records of tokens expired by the vault's clock,
-// in chunks, and returns how many it removed. Run it periodically; expired
-// tokens are refused whether or not it has run.
+// in chunks, and returns how many it removed. Run it periodically, or
+// through a [TokenCleanup]; expired tokens are refused whether or not it has
+// run.
+//
+// DeleteExpired acts on the whole store, not only on this vault's domain:
+// records carry no domain (a store sees only keyed hashes), so the expired
+// records of every vault that shares the store are removed too. Removing an
+// expired record is never early, but a domain whose tokens must outlive
+// their expiry (a grace period, a legal hold in a TokenCleanup) needs a
+// store of its own: one store per domain, see "One store per domain" in the
+// package documentation.
 func (v *Vault) DeleteExpired(ctx context.Context) (int, error) {
 	now := v.now()
 	total := 0
