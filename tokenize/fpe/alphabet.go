@@ -1,6 +1,7 @@
 package fpe
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"unicode/utf8"
@@ -61,6 +62,9 @@ type alphabet struct {
 	ascii2num [256]uint8
 	// For ASCII radix-10 alphabets: the two characters of 0..99.
 	pairs [200]byte
+	// isDigits is set for the alphabet Digits, whose eight-digit groups
+	// are parsed and formatted as whole words.
+	isDigits bool
 	// For other alphabets: rune → numeral and numeral → rune.
 	rune2num map[rune]uint16
 	num2rune []rune
@@ -127,6 +131,7 @@ func newAlphabet(chars string) (*alphabet, error) {
 	switch {
 	case radix == 10:
 		a.kind = radixDecimal
+		a.isDigits = chars == Digits
 		if a.ascii {
 			for v := range 100 {
 				a.pairs[2*v], a.pairs[2*v+1] = chars[v/10], chars[v%10]
@@ -366,7 +371,7 @@ func (a *alphabet) numASCII(s string) (u128, bool) {
 	var bad uint8
 	if len(s) <= a.k64 {
 		var x uint64
-		if a.chars == Digits {
+		if a.isDigits {
 			// Eight digits at a time, then one at a time.
 			for len(s) >= 8 {
 				v, ok := parse8(s[:8])
@@ -599,6 +604,10 @@ func parse8(s string) (uint64, bool) {
 // significant first.
 func (a *alphabet) put8(x uint64, dst []byte) {
 	_ = dst[7]
+	if a.isDigits {
+		binary.LittleEndian.PutUint64(dst, digits8(x))
+		return
+	}
 	hi := x / 10000
 	lo := x - hi*10000
 	h1, l1 := hi/100, lo/100
@@ -610,10 +619,28 @@ func (a *alphabet) put8(x uint64, dst []byte) {
 	dst[6], dst[7] = p[2*l0], p[2*l0+1]
 }
 
+// digits8 returns the eight ASCII digits of x < 10^8 as a word whose
+// little-endian bytes are the digits, most significant first. The divisions
+// run side by side in lanes of one word: by 100 in two 32-bit lanes
+// (⌊v·5243/2^19⌋ = ⌊v/100⌋ for v < 43,699), then by 10 in four 16-bit lanes
+// (⌊w·103/2^10⌋ = ⌊w/10⌋ for w < 179); no lane overflows into the next.
+func digits8(x uint64) uint64 {
+	hi := x / 10000
+	v := hi | (x-hi*10000)<<32
+	q := (v * 5243 >> 19) & 0x0000007F_0000007F
+	w := q | (v-q*100)<<16
+	t := (w * 103 >> 10) & 0x000F_000F_000F_000F
+	return t | (w-t*10)<<8 | 0x30303030_30303030
+}
+
 // putRev8 writes the eight decimal digits of x < 10^8 into dst[:8], least
 // significant first.
 func (a *alphabet) putRev8(x uint64, dst []byte) {
 	_ = dst[7]
+	if a.isDigits {
+		binary.LittleEndian.PutUint64(dst, bits.ReverseBytes64(digits8(x)))
+		return
+	}
 	hi := x / 10000
 	lo := x - hi*10000
 	h1, l1 := hi/100, lo/100

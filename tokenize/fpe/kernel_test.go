@@ -3,7 +3,9 @@ package fpe
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -179,4 +181,26 @@ func TestKernelMatchesCryptoAESPath(t *testing.T) {
 		}
 	}
 	require.Greater(t, kernelCalls, 50, "the kernels must have been exercised")
+}
+
+// TestDigits8 checks the word-wide formatter against strconv-style
+// formatting on edge values and a spread of random ones.
+func TestDigits8(t *testing.T) {
+	values := []uint64{0, 1, 9, 10, 99, 100, 9999, 10000, 43698, 99999999, 12345678, 10000000, 9090909}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 200000 {
+		values = append(values, rng.Uint64N(100_000_000))
+	}
+	a, err := newAlphabet(Digits)
+	require.NoError(t, err)
+	buf, rev := make([]byte, 8), make([]byte, 8)
+	for _, v := range values {
+		want := fmt.Sprintf("%08d", v)
+		a.put8(v, buf)
+		require.Equal(t, want, string(buf))
+		a.putRev8(v, rev)
+		r := []byte(want)
+		slices.Reverse(r)
+		require.Equal(t, string(r), string(rev))
+	}
 }
