@@ -23,3 +23,9 @@ func ff1Kernel(j *ff1Job, decrypt bool)
 //
 //go:noescape
 func ff31Kernel(j *ff31Job, decrypt bool)
+
+// aesChain encrypts state n times in a row under rk (AES-128), in a
+// register: the latency of the AES instructions alone (benchmarks only).
+//
+//go:noescape
+func aesChain(rk *roundKeys, state *[16]byte, n int)

@@ -329,3 +329,34 @@ ff31out:
 	MOVQ R9, 96(DI)
 	CLEAR_XMM
 	RET
+
+// func aesChain(rk *roundKeys, state *[16]byte, n int)
+//
+// Encrypts state n times in a row under rk (AES-128 only), each input the
+// previous output, in a register: the latency of the AES instructions
+// alone, the hardware floor beneath the cipher.Block floor. The state goes
+// back to memory so that successive calls form one chain. Used by
+// benchmarks only.
+TEXT ·aesChain(SB), NOSPLIT, $0-24
+	MOVQ  rk+0(FP), SI
+	MOVQ  state+8(FP), DI
+	MOVQ  n+16(FP), CX
+	MOVOU 0(DI), X0
+
+chain:
+	PXOR       0(SI), X0
+	AESENC     16(SI), X0
+	AESENC     32(SI), X0
+	AESENC     48(SI), X0
+	AESENC     64(SI), X0
+	AESENC     80(SI), X0
+	AESENC     96(SI), X0
+	AESENC     112(SI), X0
+	AESENC     128(SI), X0
+	AESENC     144(SI), X0
+	AESENCLAST 160(SI), X0
+	DECQ       CX
+	JNZ        chain
+	MOVOU      X0, 0(DI)
+	PXOR       X0, X0
+	RET

@@ -105,8 +105,15 @@ func BenchmarkFloorRatio(b *testing.B) {
 		ra, rb = rf.rounds64(regBlk, rf.prefix[16], ra, rb, mu, mv, mv.numBytes, 8, false)
 		return "", nil
 	}})
-	// The ten rounds in the AES-NI kernel (kernel.go), where it runs.
+	// The ten rounds in the AES-NI kernel (kernel.go), where it runs, and
+	// ten AES encryptions chained in a register with nothing in between:
+	// the AES instructions' own latency.
 	if rf.rk != nil {
+		var state [16]byte
+		run(target{"parts/10blocks_aesni_latency", 10, func() (string, error) {
+			kernelAESChain(rf.rk, &state, 10)
+			return "", nil
+		}})
 		j := ff1Job{rk: rf.rk, x0: rf.prefix[16], ishift: 8 * uint64(mv.numBytes),
 			mods: [2]modRec{newModRec(mu, 0), newModRec(mv, 0)}, a: ra, b: rb}
 		run(target{"parts/kernel_decimal16", 10, func() (string, error) {
