@@ -119,11 +119,12 @@ done:
 	PSHUFB X13, X0; \
 	PXOR   K, X0
 
-// FF1_Y sets BX to y = NUM(first 8 bytes of X0) and DX to ⌊y·mu/2^64⌋,
+// FF1_Y sets BX to y = NUM(first 8 bytes of X0) (byte-reversed in X0 by
+// the swapHalves shuffle in X11) and DX to ⌊y·mu/2^64⌋,
 // the Barrett quotient estimate (the quotient or one less).
 #define FF1_Y(MOD) \
+	PSHUFB X11, X0; \
 	MOVQ   X0, BX; \
-	BSWAPQ BX; \
 	MOVQ   BX, AX; \
 	MULQ   MOD+8(DI)
 
@@ -168,6 +169,7 @@ TEXT ·ff1Kernel(SB), NOSPLIT, $0-9
 	MOVOU  0(SI), X0
 	PXOR   X0, X14
 	MOVOU  toHigh<>(SB), X13
+	MOVOU  swapHalves<>(SB), X11
 	MOVQ   24(DI), CX
 	FF1_K(0, X1)
 	FF1_K(1, X2)
