@@ -27,8 +27,10 @@ const maxFF1Len = 1<<32 - 1
 type FF1 struct {
 	block cipher.Block
 	// rk is the expanded key for the AES-NI kernel, nil where it cannot run
-	// (kernel.go).
-	rk    *roundKeys
+	// (kernel.go); kjob[n] is the kernel's job for length n under the
+	// default tweak, where the kernel takes n.
+	rk   *roundKeys
+	kjob []ff1Job
 	alpha *alphabet
 	tweak []byte
 	// prefix[n], for every fast-path length n, is the CBC-MAC state after
@@ -82,6 +84,14 @@ func NewFF1(key, tweak []byte, alphabet string) (*FF1, error) {
 	for n := alpha.minLen; n <= fastMax; n++ {
 		f.encryptP(scratch, n, len(f.tweak))
 		f.prefix[n] = f.finishPrefix(scratch, alpha.pow[n-n/2].numBytes, f.tweak)
+	}
+	if f.rk != nil {
+		f.kjob = make([]ff1Job, fastMax+1)
+		for n := alpha.minLen; n <= fastMax; n++ {
+			if kernelModulus(&alpha.pow[n-n/2]) {
+				f.kjob[n] = newFF1Job(f.rk, alpha, n, f.prefix[n])
+			}
+		}
 	}
 	clear(scratch[:])
 	return f, nil
@@ -233,10 +243,13 @@ func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt
 	}
 	if f.rk != nil && kernelModulus(mv) {
 		// radix^u ≤ radix^v ≤ 2^32: the whole round chain in the kernel.
-		j := ff1Job{rk: f.rk, x0: x0, ishift: uint64(8 * b),
-			mods: [2]modRec{newModRec(mu, 0), newModRec(mv, 0)}, a: numA.lo, b: numB.lo}
-		ff1Kernel(&j, decrypt)
-		numA.lo, numB.lo = j.a, j.b
+		j := &f.kjob[n]
+		if !dflt {
+			t := *j
+			t.x0 = x0
+			j = &t
+		}
+		numA.lo, numB.lo = ff1Kernel(j, numA.lo, numB.lo, decrypt)
 	} else if mv.barrett {
 		// Both halves at most 2^63: the common case, in single words.
 		numA.lo, numB.lo = f.rounds64(blk, x0, numA.lo, numB.lo, mu, mv, b, d, decrypt)

@@ -23,8 +23,10 @@ const FF31TweakSize = 7
 type FF31 struct {
 	block cipher.Block // keyed with REVB(key)
 	// rk is REVB(key) expanded for the AES-NI kernel, nil where it cannot
-	// run (kernel.go).
-	rk    *roundKeys
+	// run (kernel.go); kjob[n] is the kernel's job for length n under the
+	// default tweak, where the kernel takes n.
+	rk   *roundKeys
+	kjob []ff31Job
 	alpha *alphabet
 	// tl and tr are the default tweak's halves T_L and T_R as big-endian
 	// 32-bit words.
@@ -67,7 +69,16 @@ func NewFF31(key, tweak []byte, alphabet string) (*FF31, error) {
 		return nil, &fpeError{ErrDomainTooSmall,
 			fmt.Sprintf("fpe: FF3-1 with radix %d cannot reach the minimum domain size", alpha.radix)}
 	}
-	return &FF31{block: block, rk: rk, alpha: alpha, tl: tl, tr: tr, maxLen: maxLen}, nil
+	f := &FF31{block: block, rk: rk, alpha: alpha, tl: tl, tr: tr, maxLen: maxLen}
+	if rk != nil {
+		f.kjob = make([]ff31Job, maxLen+1)
+		for n := alpha.minLen; n <= maxLen; n++ {
+			if kernelModulus(&alpha.pow[(n+1)/2]) {
+				f.kjob[n] = newFF31Job(rk, alpha, n, tl, tr)
+			}
+		}
+	}
+	return f, nil
 }
 
 // splitTweak returns T_L = T[0..27] ‖ 0^4 and T_R = T[32..55] ‖ T[28..31] ‖ 0^4
@@ -204,10 +215,12 @@ func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([
 
 	if f.rk != nil && kernelModulus(mu) {
 		// radix^v ≤ radix^u ≤ 2^32: the whole round chain in the kernel.
-		j := ff31Job{rk: f.rk, mods: [2]modRec{newModRec(mu, tr), newModRec(mv, tl)},
-			a: numA.lo, b: numB.lo}
-		ff31Kernel(&j, decrypt)
-		numA.lo, numB.lo = j.a, j.b
+		j := &f.kjob[n]
+		if tl != f.tl || tr != f.tr {
+			t := newFF31Job(f.rk, a, n, tl, tr)
+			j = &t
+		}
+		numA.lo, numB.lo = ff31Kernel(j, numA.lo, numB.lo, decrypt)
 	} else if mu.barrett {
 		// Both halves at most 2^63: the common case, in single words.
 		numA.lo, numB.lo = f.rounds64(blk, tl, tr, numA.lo, numB.lo, mu, mv, decrypt)

@@ -103,9 +103,11 @@ func newModRec(md *modulus, w uint32) modRec {
 	return modRec{md.m.lo, md.muHi, 2 * md.m.lo, md.muLo, uint64(w) << 32}
 }
 
-// ff1Job is one FF1 call for the kernel, when radix^v ≤ 2^32: NUM(B) fits
-// the last 4 bytes of Q, so d = 8 and y = NUM(first 8 bytes of the AES
-// output). Offsets fixed by kernel_amd64.s (checked by TestJobLayout).
+// ff1Job is what the kernel needs of an FF1 call besides NUM(A) and NUM(B),
+// when radix^v ≤ 2^32: NUM(B) fits the last 4 bytes of Q, so d = 8 and y =
+// NUM(first 8 bytes of the AES output). It depends only on the key, the
+// input length and the tweak, so FF1 keeps one per length for the default
+// tweak. Offsets fixed by kernel_amd64.s (checked by TestJobLayout).
 type ff1Job struct {
 	rk *roundKeys // 0
 	// x0 is the CBC-MAC state before Q's last block XOR that block's
@@ -114,13 +116,27 @@ type ff1Job struct {
 	x0     u128      // 8: hi, 16: lo
 	ishift uint64    // 24: 8·b, the bit position of the round number
 	mods   [2]modRec // 32: radix^u (even rounds), radix^v (odd rounds)
-	a, b   uint64    // 112, 120: NUM(A) and NUM(B), in and out
 }
 
-// ff31Job is one FF3-1 call for the kernel, when radix^u ≤ 2^32. Offsets
-// fixed by kernel_amd64.s (checked by TestJobLayout).
+// newFF1Job returns the kernel job for inputs of n characters whose
+// prefix (see FF1.prefix) is x0.
+func newFF1Job(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job {
+	mu, mv := &a.pow[n/2], &a.pow[n-n/2]
+	return ff1Job{rk: rk, x0: x0, ishift: uint64(8 * mv.numBytes),
+		mods: [2]modRec{newModRec(mu, 0), newModRec(mv, 0)}}
+}
+
+// ff31Job is what the kernel needs of an FF3-1 call besides the two
+// numbers, when radix^u ≤ 2^32; FF31 keeps one per length for the default
+// tweak. Offsets fixed by kernel_amd64.s (checked by TestJobLayout).
 type ff31Job struct {
 	rk   *roundKeys // 0
 	mods [2]modRec  // 8: radix^u and T_R (even rounds), radix^v and T_L (odd)
-	a, b uint64     // 88, 96: NUM(REV(A)) and NUM(REV(B)), in and out
+}
+
+// newFF31Job returns the kernel job for inputs of n characters under the
+// tweak halves tl and tr.
+func newFF31Job(rk *roundKeys, a *alphabet, n int, tl, tr uint32) ff31Job {
+	u := (n + 1) / 2
+	return ff31Job{rk: rk, mods: [2]modRec{newModRec(&a.pow[u], tr), newModRec(&a.pow[n-u], tl)}}
 }

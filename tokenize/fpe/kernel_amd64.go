@@ -14,15 +14,18 @@ func cpuidECX1() uint32
 
 func subWord(w uint32) uint32
 
-// ff1Kernel runs the ten FF1 rounds of j (see ff1Job).
+// ff1Kernel runs the ten FF1 rounds of j (see ff1Job) on NUM(A) = a and
+// NUM(B) = b and returns the final NUM(A) and NUM(B). It only reads j.
 //
 //go:noescape
-func ff1Kernel(j *ff1Job, decrypt bool)
+func ff1Kernel(j *ff1Job, a, b uint64, decrypt bool) (uint64, uint64)
 
-// ff31Kernel runs the eight FF3-1 rounds of j (see ff31Job).
+// ff31Kernel runs the eight FF3-1 rounds of j (see ff31Job) on
+// NUM(REV(A)) = a and NUM(REV(B)) = b and returns the final values. It only
+// reads j.
 //
 //go:noescape
-func ff31Kernel(j *ff31Job, decrypt bool)
+func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64)
 
 // aesChain encrypts state n times in a row under rk (AES-128), in a
 // register: the latency of the AES instructions alone (benchmarks only).

@@ -156,12 +156,12 @@ done:
 	MOVQ  R8, R9; \
 	MOVQ  BX, R8
 
-// func ff1Kernel(j *ff1Job, decrypt bool)
+// func ff1Kernel(j *ff1Job, a, b uint64, decrypt bool) (uint64, uint64)
 //
 // The ten FF1 rounds of SP 800-38G Algorithms 7 and 8 for radix^v ≤ 2^32,
 // unrolled. Registers: DI the job, SI the round keys, R8 NUM(A), R9 NUM(B),
 // X1..X10 the block constants of rounds 0..9, X13 the toHigh shuffle.
-TEXT ·ff1Kernel(SB), NOSPLIT, $0-9
+TEXT ·ff1Kernel(SB), NOSPLIT, $0-48
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
 	MOVOU  8(DI), X14
@@ -181,9 +181,9 @@ TEXT ·ff1Kernel(SB), NOSPLIT, $0-9
 	FF1_K(7, X8)
 	FF1_K(8, X9)
 	FF1_K(9, X10)
-	MOVQ   112(DI), R8
-	MOVQ   120(DI), R9
-	CMPB   decrypt+8(FP), $0
+	MOVQ   a+8(FP), R8
+	MOVQ   b+16(FP), R9
+	CMPB   decrypt+24(FP), $0
 	JNE    ff1dec
 
 	FF1_ENC(X1, FF1_EVEN, e0a, e0b, e0c)
@@ -211,8 +211,8 @@ ff1dec:
 	FF1_DEC(X1, FF1_EVEN, d0a, d0b, d0c)
 
 ff1out:
-	MOVQ R8, 112(DI)
-	MOVQ R9, 120(DI)
+	MOVQ R8, ret+32(FP)
+	MOVQ R9, ret1+40(FP)
 	CLEAR_XMM
 	RET
 
@@ -282,14 +282,14 @@ ff1out:
 	MOVQ  R8, R9; \
 	MOVQ  BX, R8
 
-// func ff31Kernel(j *ff31Job, decrypt bool)
+// func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64)
 //
 // The eight FF3-1 rounds of SP 800-38G Rev. 1 Algorithms 9 and 10 for
 // radix^u ≤ 2^32, keyed with REVB(K), unrolled. The block REVB(W ⊕ [i]^4 ‖
 // [NUM(REV(B))]^12) is, read little-endian, NUM(REV(B)) in the low half and
 // (W ⊕ i)·2^32 in the high half; y = NUM(REVB(output)) is the output read
 // little-endian. Registers as in ff1Kernel, X1..X8 the block constants.
-TEXT ·ff31Kernel(SB), NOSPLIT, $0-9
+TEXT ·ff31Kernel(SB), NOSPLIT, $0-48
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
 	MOVOU  0(SI), X14
@@ -301,9 +301,9 @@ TEXT ·ff31Kernel(SB), NOSPLIT, $0-9
 	FF31_K(5, FF31_ODD, X6)
 	FF31_K(6, FF31_EVEN, X7)
 	FF31_K(7, FF31_ODD, X8)
-	MOVQ   88(DI), R8
-	MOVQ   96(DI), R9
-	CMPB   decrypt+8(FP), $0
+	MOVQ   a+8(FP), R8
+	MOVQ   b+16(FP), R9
+	CMPB   decrypt+24(FP), $0
 	JNE    ff31dec
 
 	FF31_ENC(X1, FF31_EVEN, f0a, f0b, f0c)
@@ -327,8 +327,8 @@ ff31dec:
 	FF31_DEC(X1, FF31_EVEN, g0a, g0b, g0c)
 
 ff31out:
-	MOVQ R8, 88(DI)
-	MOVQ R9, 96(DI)
+	MOVQ R8, ret+32(FP)
+	MOVQ R9, ret1+40(FP)
 	CLEAR_XMM
 	RET
 

@@ -12,6 +12,6 @@ const noKernels = "fpe: internal error: AES-NI kernel called in a build without 
 
 func subWord(uint32) uint32 { panic(noKernels) }
 
-func ff1Kernel(*ff1Job, bool) { panic(noKernels) }
+func ff1Kernel(*ff1Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }
 
-func ff31Kernel(*ff31Job, bool) { panic(noKernels) }
+func ff31Kernel(*ff31Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }

@@ -114,10 +114,10 @@ func BenchmarkFloorRatio(b *testing.B) {
 			kernelAESChain(rf.rk, &state, 10)
 			return "", nil
 		}})
-		j := ff1Job{rk: rf.rk, x0: rf.prefix[16], ishift: 8 * uint64(mv.numBytes),
-			mods: [2]modRec{newModRec(mu, 0), newModRec(mv, 0)}, a: ra, b: rb}
+		j := newFF1Job(rf.rk, rf.alpha, 16, rf.prefix[16])
+		ka, kb := ra, rb
 		run(target{"parts/kernel_decimal16", 10, func() (string, error) {
-			ff1Kernel(&j, false)
+			ka, kb = ff1Kernel(&j, ka, kb, false)
 			return "", nil
 		}})
 	}
