@@ -29,8 +29,8 @@ type FF1 struct {
 	// rk is the expanded key for the AES-NI kernel, nil where it cannot run
 	// (kernel.go); kjob[n] is the kernel's job for length n under the
 	// default tweak, where the kernel takes n.
-	rk   *roundKeys
-	kjob []ff1Job
+	rk    *roundKeys
+	kjob  []ff1Job
 	alpha *alphabet
 	tweak []byte
 	// prefix[n], for every fast-path length n, is the CBC-MAC state after

@@ -25,8 +25,8 @@ type FF31 struct {
 	// rk is REVB(key) expanded for the AES-NI kernel, nil where it cannot
 	// run (kernel.go); kjob[n] is the kernel's job for length n under the
 	// default tweak, where the kernel takes n.
-	rk   *roundKeys
-	kjob []ff31Job
+	rk    *roundKeys
+	kjob  []ff31Job
 	alpha *alphabet
 	// tl and tr are the default tweak's halves T_L and T_R as big-endian
 	// 32-bit words.
