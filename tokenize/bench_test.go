@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,6 +184,59 @@ func benchVault(b *testing.B, newStore func(testing.TB) vault.Store) {
 			report(b, n)
 		})
 	}
+	// Convergent mode, values never seen before (a lookup and an insert
+	// each), one per call and in batches (one lookup and one insert per
+	// batch).
+	conv := tokenize.VaultConfig{Convergent: true}
+	var run atomic.Int64
+	b.Run("TokenizeConvergent/single", func(b *testing.B) {
+		v := newVault(b, root, newStore(b), conv)
+		r := run.Add(1)
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			if _, err := v.Tokenize(ctx, fmt.Sprintf("%d-%s", r, values[n%len(values)])+strconv.Itoa(n/len(values))); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		report(b, n)
+	})
+	for _, size := range vaultBatchSizes {
+		b.Run(fmt.Sprintf("TokenizeConvergentBatch/%d", size), func(b *testing.B) {
+			v := newVault(b, root, newStore(b), conv)
+			r := run.Add(1)
+			batch := make([]string, size)
+			b.ReportAllocs()
+			n, it := 0, 0
+			for b.Loop() {
+				for i := range batch {
+					batch[i] = fmt.Sprintf("%d-%s", r, values[i]) + strconv.Itoa(it)
+				}
+				if _, err := v.TokenizeBatch(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+				n += size
+				it++
+			}
+			report(b, n)
+		})
+	}
+	// Convergent mode, values that all have tokens: one lookup per batch.
+	b.Run("TokenizeConvergentBatch/1000-existing", func(b *testing.B) {
+		v := newVault(b, root, newStore(b), conv)
+		_, err := v.TokenizeBatch(ctx, values)
+		require.NoError(b, err)
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			if _, err := v.TokenizeBatch(ctx, values); err != nil {
+				b.Fatal(err)
+			}
+			n += len(values)
+		}
+		report(b, n)
+	})
 	v := newVault(b, root, newStore(b), tokenize.VaultConfig{})
 	tokens, err := v.TokenizeBatch(ctx, values)
 	require.NoError(b, err)

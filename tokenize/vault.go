@@ -533,9 +533,13 @@ func (v *Vault) tokenizeConvergent(ctx context.Context, value string, now, exp t
 // TokenizeBatch returns tokens for values, in order. In default mode all
 // records are stored in one store batch (vault.Store.PutBatch): all tokens
 // are stored, or none is and the call fails. In convergent mode each value
-// is tokenized as by Tokenize, one store call per value; after a failure,
-// the values before it keep their tokens, and calling again returns them.
-// At most vault.MaxBatchSize values.
+// gets the token Tokenize would give it, in two store calls for the whole
+// batch: one lookup of the values' live tokens (vault.Store.GetByValueBatch)
+// and one insert of the records of the others (vault.Store.PutConvergentBatch,
+// which returns the record of a value another call tokenized in between, so
+// that concurrent batches still agree on one token per value); the new
+// tokens are all stored, or none is and the call fails. A value repeated in
+// the batch gets one token. At most vault.MaxBatchSize values.
 func (v *Vault) TokenizeBatch(ctx context.Context, values []string, opts ...TokenOption) ([]string, error) {
 	if len(values) > vault.MaxBatchSize {
 		return nil, fmt.Errorf("%w: %s: batch of %d values, at most %d", ErrInvalidValue, v.domain, len(values), vault.MaxBatchSize)
@@ -545,15 +549,10 @@ func (v *Vault) TokenizeBatch(ctx context.Context, values []string, opts ...Toke
 	if err != nil {
 		return nil, err
 	}
-	tokens := make([]string, len(values))
 	if v.cfg.Convergent {
-		for i, value := range values {
-			if tokens[i], err = v.tokenizeConvergent(ctx, value, now, exp, meta); err != nil {
-				return nil, fmt.Errorf("%w (value %d of the batch)", err, i)
-			}
-		}
-		return tokens, nil
+		return v.tokenizeBatchConvergent(ctx, values, now, exp, meta)
 	}
+	tokens := make([]string, len(values))
 	if len(values) == 0 {
 		return tokens, nil
 	}
@@ -584,6 +583,127 @@ func (v *Vault) TokenizeBatch(ctx context.Context, values []string, opts ...Toke
 		recs[i] = v.record(tokens[i], values[i], now, exp, meta)
 	}
 	return nil, fmt.Errorf("%w: %s: no unused tokens after %d draws: %w", ErrStore, v.domain, maxAttempts, vault.ErrExists)
+}
+
+// tokenizeBatchConvergent is TokenizeBatch in convergent mode.
+func (v *Vault) tokenizeBatchConvergent(ctx context.Context, values []string, now, exp time.Time, meta map[string]string) ([]string, error) {
+	tokens := make([]string, len(values))
+	if len(values) == 0 {
+		return tokens, nil
+	}
+	// Distinct values, by first position.
+	firstOf := make(map[string]int, len(values))
+	var uniq []int // positions in values
+	for i, value := range values {
+		if _, ok := firstOf[value]; !ok {
+			firstOf[value] = i
+			uniq = append(uniq, i)
+		}
+	}
+	// Lookup: the value hashes under older keys first, then the primary
+	// key, as Tokenize looks them up.
+	order := append(append(make([]*vaultKey, 0, len(v.versions)), v.versions[1:]...), v.versions[0])
+	hashes := make([][]byte, 0, len(order)*len(uniq))
+	for _, k := range order {
+		for _, i := range uniq {
+			hashes = append(hashes, k.valueHash.SumString(nil, values[i]))
+		}
+	}
+	recs := make([]vault.Record, 0, len(hashes))
+	for lo := 0; lo < len(hashes); lo += vault.MaxBatchSize {
+		got, err := v.store.GetByValueBatch(ctx, hashes[lo:min(lo+vault.MaxBatchSize, len(hashes))])
+		if err != nil {
+			return nil, storeErr(v.domain, err)
+		}
+		if len(got) != min(vault.MaxBatchSize, len(hashes)-lo) {
+			return nil, fmt.Errorf("%w: %s: store returned %d records for %d hashes", ErrStore, v.domain, len(got), min(vault.MaxBatchSize, len(hashes)-lo))
+		}
+		recs = append(recs, got...)
+	}
+	var misses []int // positions in values
+	for u, i := range uniq {
+		hit := false
+		for j := range order {
+			rec := recs[j*len(uniq)+u]
+			if rec.TokenHash == nil || rec.Expired(now) {
+				continue
+			}
+			t, err := v.openToken(rec, values[i])
+			if err != nil {
+				return nil, fmt.Errorf("%w (value %d of the batch)", err, i)
+			}
+			tokens[i], hit = t, true
+			break
+		}
+		if !hit {
+			misses = append(misses, i)
+		}
+	}
+	// Insert the records of the others, in one store batch.
+	if len(misses) > 0 {
+		news := make([]vault.Record, len(misses))
+		drawn := make([]string, len(misses))
+		draw := func(j int) error {
+			i := misses[j]
+			t, err := v.newToken(values[i])
+			if err != nil {
+				return fmt.Errorf("%w (value %d of the batch)", err, i)
+			}
+			drawn[j] = t
+			news[j] = v.record(t, values[i], now, exp, meta)
+			if err := news[j].Validate(); err != nil {
+				return fmt.Errorf("%w (value %d of the batch)", storeErr(v.domain, err), i)
+			}
+			return nil
+		}
+		for j := range misses {
+			if err := draw(j); err != nil {
+				return nil, err
+			}
+		}
+		var stored []vault.Record
+		var created []bool
+		for attempt := 0; ; attempt++ {
+			if attempt == maxAttempts {
+				return nil, fmt.Errorf("%w: %s: no unused tokens after %d draws: %w", ErrStore, v.domain, maxAttempts, vault.ErrExists)
+			}
+			err := retry(ctx, func() (err error) {
+				stored, created, err = v.store.PutConvergentBatch(ctx, news)
+				return err
+			})
+			if err == nil {
+				break
+			}
+			var be *vault.BatchError
+			if !errors.As(err, &be) || !errors.Is(err, vault.ErrExists) || be.Index < 0 || be.Index >= len(news) {
+				return nil, storeErr(v.domain, err)
+			}
+			// A drawn token is taken: draw it again.
+			if err := draw(be.Index); err != nil {
+				return nil, err
+			}
+		}
+		if len(stored) != len(news) || len(created) != len(news) {
+			return nil, fmt.Errorf("%w: %s: store returned %d records for %d", ErrStore, v.domain, len(stored), len(news))
+		}
+		for j, i := range misses {
+			if created[j] {
+				tokens[i] = drawn[j]
+				continue
+			}
+			t, err := v.openToken(stored[j], values[i])
+			if err != nil {
+				return nil, fmt.Errorf("%w (value %d of the batch)", err, i)
+			}
+			tokens[i] = t
+		}
+	}
+	for i, value := range values {
+		if f := firstOf[value]; f != i {
+			tokens[i] = tokens[f]
+		}
+	}
+	return tokens, nil
 }
 
 // lookup returns the record of token and the key whose hash found it.

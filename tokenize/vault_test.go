@@ -365,18 +365,19 @@ func TestVaultFlakyStore(t *testing.T) {
 				defer wg.Done()
 				for i := w; i < ops; i += workers {
 					mode := i % 2
-					if i%10 == 0 { // a batch of 5
+					if i%10 == 0 { // a batch of 5, default and convergent in turn
+						mode := (i / 10) % 2
 						vals := make([]string, 5)
 						for j := range vals {
 							vals[j] = fmt.Sprintf("batch-%d-%d", i, j)
 						}
-						toks, err := onFlaky[0].TokenizeBatch(ctx, vals)
+						toks, err := onFlaky[mode].TokenizeBatch(ctx, vals)
 						if err != nil {
 							assert.ErrorIs(t, err, storetest.ErrInjected)
 							assert.Nil(t, toks)
 						}
 						for j, v := range vals {
-							r := result{mode: 0, value: v, failed: err != nil}
+							r := result{mode: mode, value: v, failed: err != nil}
 							if err == nil {
 								r.token = toks[j]
 							}
@@ -503,6 +504,13 @@ func (c *captureStore) Put(ctx context.Context, r vault.Record) error {
 	c.recs = append(c.recs, r)
 	c.mu.Unlock()
 	return c.Store.Put(ctx, r)
+}
+
+func (c *captureStore) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
+	c.mu.Lock()
+	c.recs = append(c.recs, recs...)
+	c.mu.Unlock()
+	return c.Store.PutConvergentBatch(ctx, recs)
 }
 
 func (c *captureStore) PutConvergent(ctx context.Context, r vault.Record) (vault.Record, bool, error) {
@@ -704,6 +712,14 @@ func (a *ambiguousStore) PutBatch(ctx context.Context, recs []vault.Record) erro
 		return errConnLost
 	}
 	return err
+}
+
+func (a *ambiguousStore) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
+	s, c, err := a.Store.PutConvergentBatch(ctx, recs)
+	if err == nil && a.once() {
+		return nil, nil, errConnLost
+	}
+	return s, c, err
 }
 
 func (a *ambiguousStore) PutConvergent(ctx context.Context, r vault.Record) (vault.Record, bool, error) {

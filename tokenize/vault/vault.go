@@ -40,6 +40,11 @@
 // convergent record (ExpiresAt at or before the new record's CreatedAt) is
 // replaced rather than returned.
 //
+// [Store.PutConvergentBatch] and [Store.GetByValueBatch] do the same for a
+// whole batch in one transaction and one round trip, for a tokenizer that
+// first looks up a batch of values and then inserts the records of those it
+// did not find.
+//
 // The store returns the existing record, not its token, which it never
 // knew: a tokenizer in convergent mode must be able to recover the token from
 // the record it gets back, for example by deriving the token from the value,
@@ -128,6 +133,17 @@ type Store interface {
 	// *BatchError with its index.
 	PutBatch(ctx context.Context, recs []Record) error
 
+	// PutConvergentBatch does PutConvergent for each of recs, all
+	// convergent, in order and in one transaction: stored[i] and
+	// created[i] are what PutConvergent would have returned for recs[i],
+	// so a record whose ValueHash an earlier record of the batch took gets
+	// that record back. If a record's TokenHash belongs to a different
+	// record it fails with a *BatchError wrapping ErrExists (an invalid
+	// record: ErrInvalidRecord), and nothing is written. Batches that
+	// overlap converge as single puts do, even across processes: one record
+	// per ValueHash. At most MaxBatchSize records.
+	PutConvergentBatch(ctx context.Context, recs []Record) (stored []Record, created []bool, err error)
+
 	// Get returns the record with tokenHash, or ErrNotFound. The record
 	// may have expired; see [Record.Expired].
 	Get(ctx context.Context, tokenHash []byte) (Record, error)
@@ -139,6 +155,11 @@ type Store interface {
 	// GetByValue returns the convergent record with valueHash, or
 	// ErrNotFound. Records without the Convergent flag are not found here.
 	GetByValue(ctx context.Context, valueHash []byte) (Record, error)
+
+	// GetByValueBatch returns the convergent records with valueHashes, in
+	// the same order, in one round trip; a missing record is a zero Record
+	// (nil TokenHash). Records may have expired, as with GetByValue.
+	GetByValueBatch(ctx context.Context, valueHashes [][]byte) ([]Record, error)
 
 	// Delete removes the record with tokenHash. Deleting a missing record
 	// is not an error.

@@ -282,36 +282,69 @@ func (s *Store) PutConvergent(ctx context.Context, r vault.Record) (stored vault
 	if !n.Convergent {
 		return vault.Record{}, false, fmt.Errorf("%w: PutConvergent of a record without the Convergent flag", vault.ErrInvalidRecord)
 	}
-	err = s.batch(ctx, func(b buckets) error {
-		stored, created = vault.Record{}, false
-		var dead []byte
-		if cth := b.convergent.Get(n.ValueHash); cth != nil {
-			old, ok, err := get(b, cth)
-			if err != nil {
-				return err
-			}
-			if ok && !old.Expired(n.CreatedAt) {
-				stored, created = old, false
-				return nil
-			}
-			dead = bytes.Clone(cth)
-		}
-		if b.records.Get(n.TokenHash) != nil && !bytes.Equal(n.TokenHash, dead) {
-			return fmt.Errorf("%w: token hash taken", vault.ErrExists)
-		}
-		if dead != nil {
-			if _, err := remove(b, dead); err != nil {
-				return err
-			}
-		}
-		if _, err := put(b, n); err != nil {
-			return err
-		}
-		stored, created = rec.Clone(n), true
-		return nil
+	err = s.batch(ctx, func(b buckets) (err error) {
+		stored, created, err = putConvergent(b, n)
+		return err
 	})
 	if err != nil {
 		return vault.Record{}, false, err
+	}
+	return stored, created, nil
+}
+
+// putConvergent is PutConvergent of the normalized convergent record n in
+// a write transaction.
+func putConvergent(b buckets, n vault.Record) (vault.Record, bool, error) {
+	var dead []byte
+	if cth := b.convergent.Get(n.ValueHash); cth != nil {
+		old, ok, err := get(b, cth)
+		if err != nil {
+			return vault.Record{}, false, err
+		}
+		if ok && !old.Expired(n.CreatedAt) {
+			return old, false, nil
+		}
+		dead = bytes.Clone(cth)
+	}
+	if b.records.Get(n.TokenHash) != nil && !bytes.Equal(n.TokenHash, dead) {
+		return vault.Record{}, false, fmt.Errorf("%w: token hash taken", vault.ErrExists)
+	}
+	if dead != nil {
+		if _, err := remove(b, dead); err != nil {
+			return vault.Record{}, false, err
+		}
+	}
+	if _, err := put(b, n); err != nil {
+		return vault.Record{}, false, err
+	}
+	return rec.Clone(n), true, nil
+}
+
+// PutConvergentBatch implements vault.Store. The batch is one transaction
+// of its own (not shared through DB.Batch), so an error rolls back exactly
+// the batch.
+func (s *Store) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
+	ns, err := rec.PrepareConvergentBatch(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored := make([]vault.Record, len(ns))
+	created := make([]bool, len(ns))
+	if len(ns) == 0 {
+		return stored, created, ctx.Err()
+	}
+	err = s.update(ctx, func(b buckets) error {
+		for i, n := range ns {
+			st, c, err := putConvergent(b, n)
+			if err != nil {
+				return &vault.BatchError{Index: i, Err: err}
+			}
+			stored[i], created[i] = st, c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return stored, created, nil
 }
@@ -390,6 +423,30 @@ func (s *Store) GetByValue(ctx context.Context, valueHash []byte) (r vault.Recor
 		err = vault.ErrNotFound
 	}
 	return r, err
+}
+
+// GetByValueBatch implements vault.Store.
+func (s *Store) GetByValueBatch(ctx context.Context, valueHashes [][]byte) ([]vault.Record, error) {
+	if err := rec.CheckValueHashes(valueHashes); err != nil {
+		return nil, err
+	}
+	out := make([]vault.Record, len(valueHashes))
+	err := s.view(ctx, func(b buckets) error {
+		for i, vh := range valueHashes {
+			if th := b.convergent.Get(vh); th != nil {
+				r, _, err := get(b, th)
+				if err != nil {
+					return err
+				}
+				out[i] = r
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Delete implements vault.Store.

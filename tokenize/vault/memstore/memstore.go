@@ -126,25 +126,81 @@ func (s *Store) PutConvergent(ctx context.Context, r vault.Record) (vault.Record
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	stored, created, _, err := s.putConvergentLocked(n)
+	if err != nil {
+		return vault.Record{}, false, err
+	}
+	return rec.Clone(stored), created, nil
+}
+
+// putConvergentLocked is PutConvergent of the normalized convergent record
+// n; dead is the expired record it replaced, if any.
+func (s *Store) putConvergentLocked(n vault.Record) (stored vault.Record, created bool, dead *vault.Record, err error) {
 	th := string(n.TokenHash)
-	dead := ""
+	deadTH := ""
 	if cth, ok := s.conv[string(n.ValueHash)]; ok {
 		old := s.recs[cth]
 		if !old.Expired(n.CreatedAt) {
-			return rec.Clone(old), false, nil
+			return old, false, nil, nil
 		}
-		dead = cth
+		deadTH = cth
 	}
-	if _, ok := s.recs[th]; ok && th != dead {
-		return vault.Record{}, false, fmt.Errorf("%w: token hash taken", vault.ErrExists)
+	if _, ok := s.recs[th]; ok && th != deadTH {
+		return vault.Record{}, false, nil, fmt.Errorf("%w: token hash taken", vault.ErrExists)
 	}
-	if dead != "" {
-		s.removeLocked(dead)
+	if deadTH != "" {
+		old := s.recs[deadTH]
+		dead = &old
+		s.removeLocked(deadTH)
 	}
 	if _, err := s.putLocked(n); err != nil {
-		return vault.Record{}, false, err
+		if dead != nil {
+			_, _ = s.putLocked(*dead)
+		}
+		return vault.Record{}, false, nil, err
 	}
-	return rec.Clone(n), true, nil
+	return n, true, dead, nil
+}
+
+// PutConvergentBatch implements vault.Store.
+func (s *Store) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	ns, err := rec.PrepareConvergentBatch(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored := make([]vault.Record, len(ns))
+	created := make([]bool, len(ns))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var inserted []string
+	var removed []vault.Record
+	for i, n := range ns {
+		st, c, dead, err := s.putConvergentLocked(n)
+		if err != nil {
+			// Undo, newest first: nothing of the batch stays.
+			for j := len(inserted) - 1; j >= 0; j-- {
+				s.removeLocked(inserted[j])
+			}
+			for _, r := range removed {
+				_, _ = s.putLocked(r)
+			}
+			return nil, nil, &vault.BatchError{Index: i, Err: err}
+		}
+		if c {
+			inserted = append(inserted, string(n.TokenHash))
+		}
+		if dead != nil {
+			removed = append(removed, *dead)
+		}
+		stored[i], created[i] = st, c
+	}
+	for i := range stored {
+		stored[i] = rec.Clone(stored[i])
+	}
+	return stored, created, nil
 }
 
 // PutBatch implements vault.Store.
@@ -225,6 +281,25 @@ func (s *Store) GetByValue(ctx context.Context, valueHash []byte) (vault.Record,
 		return vault.Record{}, vault.ErrNotFound
 	}
 	return rec.Clone(s.recs[th]), nil
+}
+
+// GetByValueBatch implements vault.Store.
+func (s *Store) GetByValueBatch(ctx context.Context, valueHashes [][]byte) ([]vault.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := rec.CheckValueHashes(valueHashes); err != nil {
+		return nil, err
+	}
+	out := make([]vault.Record, len(valueHashes))
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i, vh := range valueHashes {
+		if th, ok := s.conv[string(vh)]; ok {
+			out[i] = rec.Clone(s.recs[th])
+		}
+	}
+	return out, nil
 }
 
 // Delete implements vault.Store.

@@ -43,6 +43,29 @@ func Example() {
 	// 1 0
 }
 
+// A convergent batch: one lookup of the values, one insert of the records
+// of those not found; a value stored in between comes back instead of the
+// new record.
+func ExampleStore_PutConvergentBatch() {
+	ctx := context.Background()
+	s := memstore.New()
+	created := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	rec := func(token, value string) vault.Record {
+		return vault.Record{TokenHash: []byte("hmac-" + token), Ciphertext: []byte("aead-" + token),
+			ValueHash: []byte("hmac-" + value), Convergent: true, CreatedAt: created}
+	}
+	_ = s.Put(ctx, rec("t1", "alice"))
+	got, _ := s.GetByValueBatch(ctx, [][]byte{[]byte("hmac-alice"), []byte("hmac-bob")})
+	fmt.Printf("%s %q\n", got[0].TokenHash, got[1].TokenHash)
+	// Another writer stores bob's record before ours.
+	_ = s.Put(ctx, rec("t2", "bob"))
+	stored, created2, err := s.PutConvergentBatch(ctx, []vault.Record{rec("t3", "bob"), rec("t4", "carol")})
+	fmt.Printf("%s %t, %s %t, %v\n", stored[0].TokenHash, created2[0], stored[1].TokenHash, created2[1], err)
+	// Output:
+	// hmac-t1 ""
+	// hmac-t2 false, hmac-t4 true, <nil>
+}
+
 // The failure injector in storetest fails about the share of calls it is
 // told to, and a failed Put leaves nothing behind.
 func TestFlaky(t *testing.T) {

@@ -73,6 +73,28 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// A pool without a statement description cache (as some poolers need) runs
+// the lookups of hash arrays in pgx's Exec mode instead: the suite passes
+// there too.
+func TestConformanceNoDescriptionCache(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig(testsvc.PostgresURL(t))
+	require.NoError(t, err)
+	cfg.ConnConfig.DescriptionCacheCapacity = 0
+	cfg.ConnConfig.StatementCacheCapacity = 0
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	cfg.MaxConns = 8
+	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	if err := p.Ping(context.Background()); err != nil {
+		testsvc.Unavailable(t, "PostgreSQL", err)
+	}
+	storetest.Run(t, func(t *testing.T) vault.Store {
+		s, _ := newStore(t, p)
+		return s
+	})
+}
+
 func TestTableNames(t *testing.T) {
 	tests := []struct {
 		name string

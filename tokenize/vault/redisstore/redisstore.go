@@ -204,6 +204,97 @@ func (s *Store) PutConvergent(ctx context.Context, r vault.Record) (vault.Record
 	return vault.Record{}, false, errors.New("redisstore: put convergent: unexpected script reply")
 }
 
+// PutConvergentBatch implements vault.Store: one script call, which Redis
+// runs atomically, so overlapping batches converge as single puts do.
+func (s *Store) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
+	ns, err := rec.PrepareConvergentBatch(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored := make([]vault.Record, len(ns))
+	created := make([]bool, len(ns))
+	if len(ns) == 0 {
+		return stored, created, ctx.Err()
+	}
+	args := make([]any, 0, 1+5*len(ns))
+	args = append(args, s.prefix)
+	for _, n := range ns {
+		args = appendArgs(args, n)
+		args = append(args, formatScore(floorScore(n.CreatedAt)))
+	}
+	res, err := putConvergentBatchScript.Run(ctx, s.c, s.keys, args...).Slice()
+	if err != nil {
+		return nil, nil, wrap("put convergent batch", err)
+	}
+	bad := errors.New("redisstore: put convergent batch: unexpected script reply")
+	if len(res) == 2 {
+		code, _ := res[0].(int64)
+		i, ok := res[1].(int64)
+		if code == -1 && ok && i >= 0 && int(i) < len(ns) {
+			return nil, nil, &vault.BatchError{Index: int(i), Err: fmt.Errorf("%w: token hash taken", vault.ErrExists)}
+		}
+		return nil, nil, bad
+	}
+	if len(res) != 1+3*len(ns) {
+		return nil, nil, bad
+	}
+	if code, _ := res[0].(int64); code != 0 {
+		return nil, nil, bad
+	}
+	for i, n := range ns {
+		code, _ := res[1+3*i].(int64)
+		th, ok1 := res[2+3*i].(string)
+		blob, ok2 := res[3+3*i].(string)
+		switch {
+		case code == 1:
+			stored[i], created[i] = rec.Clone(n), true
+		case code == 0 && ok1 && ok2:
+			old, err := rec.Decode([]byte(th), []byte(blob))
+			if err != nil {
+				return nil, nil, fmt.Errorf("redisstore: put convergent batch: %w", err)
+			}
+			stored[i] = old
+		default:
+			return nil, nil, bad
+		}
+	}
+	return stored, created, nil
+}
+
+// GetByValueBatch implements vault.Store, with one script call.
+func (s *Store) GetByValueBatch(ctx context.Context, valueHashes [][]byte) ([]vault.Record, error) {
+	if err := rec.CheckValueHashes(valueHashes); err != nil {
+		return nil, err
+	}
+	out := make([]vault.Record, len(valueHashes))
+	if len(valueHashes) == 0 {
+		return out, ctx.Err()
+	}
+	args := make([]any, 0, 1+len(valueHashes))
+	args = append(args, s.prefix)
+	for _, vh := range valueHashes {
+		args = append(args, vh)
+	}
+	res, err := getByValueBatchScript.Run(ctx, s.c, s.keys, args...).StringSlice()
+	if err != nil {
+		return nil, wrap("get by value batch", err)
+	}
+	if len(res) != 2*len(valueHashes) {
+		return nil, errors.New("redisstore: get by value batch: unexpected reply length")
+	}
+	for i := range valueHashes {
+		if res[2*i] == "" {
+			continue
+		}
+		r, err := rec.Decode([]byte(res[2*i]), []byte(res[2*i+1]))
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: get by value batch: %w", err)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
 // Get implements vault.Store.
 func (s *Store) Get(ctx context.Context, tokenHash []byte) (vault.Record, error) {
 	if err := rec.CheckHash("TokenHash", tokenHash); err != nil {

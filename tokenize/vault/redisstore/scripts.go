@@ -121,6 +121,79 @@ write(th, blob, score, pxat)
 return {1}
 `)
 
+// putConvergentBatchScript does putConvergentScript for each record, all
+// or nothing: ARGV from 2 holds five values per record (those of
+// putConvergentScript). It first checks every token hash, and returns
+// {-1, i} (i from 0) without writing anything if that of record i belongs
+// to a record other than its value's convergent one (or to another record
+// of the batch). Otherwise it returns {0} followed by three values per
+// record: 1 and two empty strings when it inserted the record, or 0, th,
+// blob with the live convergent record of the value.
+var putConvergentBatchScript = redis.NewScript(luaLib + `
+local n = (#ARGV - 1) / 5
+local seen = {}
+for i = 1, n do
+  local at = 2 + (i - 1) * 5
+  local th, blob = ARGV[at], ARGV[at + 1]
+  if seen[th] ~= nil then
+    if seen[th] ~= blob then return {-1, i - 1} end
+  else
+    seen[th] = blob
+    if redis.call('EXISTS', p .. 't:' .. hex(th)) == 1 then
+      local _, _, vh = header(blob)
+      if redis.call('GET', p .. 'c:' .. hex(vh)) ~= th then return {-1, i - 1} end
+    end
+  end
+end
+local out = {0}
+for i = 1, n do
+  local at = 2 + (i - 1) * 5
+  local th, blob, score, pxat, created = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
+  local _, _, vh = header(blob)
+  local c = redis.call('GET', p .. 'c:' .. hex(vh))
+  local live = false
+  if c then
+    local cblob = redis.call('GET', p .. 't:' .. hex(c))
+    if cblob then
+      local _, cexp, _ = header(cblob)
+      local cscore = nil
+      if cexp then cscore = redis.call('ZSCORE', xkey, member(c, vh)) end
+      if not cscore or tonumber(cscore) > created then
+        out[#out + 1] = 0
+        out[#out + 1] = c
+        out[#out + 1] = cblob
+        live = true
+      end
+    end
+  end
+  if not live then
+    if c then remove(c) end
+    write(th, blob, score, pxat)
+    out[#out + 1] = 1
+    out[#out + 1] = ''
+    out[#out + 1] = ''
+  end
+end
+return out
+`)
+
+// getByValueBatchScript: ARGV from 2 the value hashes. Returns two values
+// per hash: th and blob of its convergent record, or two empty strings.
+var getByValueBatchScript = redis.NewScript(luaLib + `
+local out = {}
+for i = 2, #ARGV do
+  local th, blob = '', ''
+  local c = redis.call('GET', p .. 'c:' .. hex(ARGV[i]))
+  if c then
+    local b = redis.call('GET', p .. 't:' .. hex(c))
+    if b then th, blob = c, b end
+  end
+  out[#out + 1] = th
+  out[#out + 1] = blob
+end
+return out
+`)
+
 // getByValueScript: ARGV[2] value hash. Returns {th, blob} or {}.
 var getByValueScript = redis.NewScript(luaLib + `
 local c = redis.call('GET', p .. 'c:' .. hex(ARGV[2]))

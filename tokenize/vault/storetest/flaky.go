@@ -77,6 +77,22 @@ func (f *FlakyStore) PutBatch(ctx context.Context, recs []vault.Record) error {
 	return f.s.PutBatch(ctx, recs)
 }
 
+// PutConvergentBatch implements vault.Store.
+func (f *FlakyStore) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
+	if f.fail() {
+		return nil, nil, ErrInjected
+	}
+	return f.s.PutConvergentBatch(ctx, recs)
+}
+
+// GetByValueBatch implements vault.Store.
+func (f *FlakyStore) GetByValueBatch(ctx context.Context, valueHashes [][]byte) ([]vault.Record, error) {
+	if f.fail() {
+		return nil, ErrInjected
+	}
+	return f.s.GetByValueBatch(ctx, valueHashes)
+}
+
 // Get implements vault.Store.
 func (f *FlakyStore) Get(ctx context.Context, tokenHash []byte) (vault.Record, error) {
 	if f.fail() {

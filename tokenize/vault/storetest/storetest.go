@@ -36,7 +36,8 @@ import (
 // The suite covers lookups of missing records, round trips with the stores'
 // rounding of times, atomic and idempotent puts, invalid input, idempotent
 // deletes, delete by value, convergent puts (including 1,000 concurrent ones
-// for the same value), concurrent writers, expiry with an injected clock,
+// for the same value), convergent batches (including concurrent batches
+// that overlap), lookups of a batch of values, concurrent writers, expiry with an injected clock,
 // all-or-nothing batches, and canceled contexts. Times used for expiry lie
 // in the future, so stores that drop expired records by themselves (Redis)
 // are tested like the others.
@@ -53,6 +54,11 @@ func Run(t *testing.T, newStore func(t *testing.T) vault.Store) {
 	t.Run("Convergent", s.convergent)
 	t.Run("ConvergentExpired", s.convergentExpired)
 	t.Run("ConvergentRace", s.convergentRace)
+	t.Run("ConvergentBatch", s.convergentBatch)
+	t.Run("ConvergentBatchExpired", s.convergentBatchExpired)
+	t.Run("ConvergentBatchAllOrNothing", s.convergentBatchAllOrNothing)
+	t.Run("ConvergentBatchRace", s.convergentBatchRace)
+	t.Run("GetByValueBatch", s.getByValueBatch)
 	t.Run("DefaultModeConcurrent", s.defaultModeConcurrent)
 	t.Run("ConcurrentWriters", s.concurrentWriters)
 	t.Run("Expiry", s.expiry)
@@ -394,7 +400,19 @@ func (s *suite) invalidArguments(t *testing.T) {
 		_, err := st.DeleteExpired(ctx, s.base, limit)
 		assert.ErrorIs(t, err, vault.ErrInvalidArgument, "limit %d", limit)
 	}
+	for _, h := range [][]byte{nil, {}, long} {
+		_, err := st.GetByValueBatch(ctx, [][]byte{randBytes(t, 32), h})
+		var be *vault.BatchError
+		if assert.ErrorAs(t, err, &be) {
+			assert.Equal(t, 1, be.Index)
+			assert.ErrorIs(t, err, vault.ErrInvalidArgument)
+		}
+	}
 	_, err := st.GetBatch(ctx, make([][]byte, vault.MaxBatchSize+1))
+	assert.ErrorIs(t, err, vault.ErrInvalidArgument)
+	_, err = st.GetByValueBatch(ctx, make([][]byte, vault.MaxBatchSize+1))
+	assert.ErrorIs(t, err, vault.ErrInvalidArgument)
+	_, _, err = st.PutConvergentBatch(ctx, make([]vault.Record, vault.MaxBatchSize+1))
 	assert.ErrorIs(t, err, vault.ErrInvalidArgument)
 	err = st.PutBatch(ctx, make([]vault.Record, vault.MaxBatchSize+1))
 	assert.ErrorIs(t, err, vault.ErrInvalidArgument)
@@ -629,6 +647,284 @@ func (s *suite) convergentRace(t *testing.T) {
 	deleted, err := st.DeleteByValue(ctx, value)
 	require.NoError(t, err)
 	assert.Equal(t, 1, deleted)
+}
+
+// convergentBatch: PutConvergentBatch does PutConvergent record by record:
+// new values are inserted, values with a live convergent record get it
+// back, a value repeated in the batch converges on its first record, and a
+// retried batch is idempotent.
+func (s *suite) convergentBatch(t *testing.T) {
+	ctx := context.Background()
+	st := s.newStore(t)
+	existing := s.record(t)
+	existing.Convergent = true
+	require.NoError(t, st.Put(ctx, existing))
+	plain := s.record(t) // default mode, same value as recs[3]: no effect
+	require.NoError(t, st.Put(ctx, plain))
+
+	recs := make([]vault.Record, 6)
+	for i := range recs {
+		recs[i] = s.record(t)
+		recs[i].Convergent = true
+		recs[i].Metadata = map[string]string{"i": fmt.Sprint(i)}
+	}
+	recs[1].ValueHash = existing.ValueHash // has a live record
+	recs[3].ValueHash = plain.ValueHash
+	recs[4].ValueHash = recs[2].ValueHash // repeated in the batch
+	recs[5].ExpiresAt = s.base.Add(time.Hour)
+	stored, created, err := st.PutConvergentBatch(ctx, recs)
+	require.NoError(t, err)
+	require.Len(t, stored, len(recs))
+	require.Len(t, created, len(recs))
+	want := []vault.Record{recs[0], existing, recs[2], recs[3], recs[2], recs[5]}
+	wantCreated := []bool{true, false, true, true, false, true}
+	for i := range recs {
+		same(t, normalized(want[i]), stored[i], "record %d", i)
+		assert.Equal(t, wantCreated[i], created[i], "created %d", i)
+	}
+	absent(t, st, recs[1].TokenHash)
+	absent(t, st, recs[4].TokenHash)
+	for _, i := range []int{0, 2, 3, 5} {
+		present(t, st, recs[i])
+	}
+	present(t, st, plain)
+
+	// Retried as a whole: every record comes back, nothing is created.
+	stored, created, err = st.PutConvergentBatch(ctx, recs)
+	require.NoError(t, err)
+	for i := range recs {
+		same(t, normalized(want[i]), stored[i], "retry: record %d", i)
+		assert.False(t, created[i], "retry: created %d", i)
+	}
+	for _, r := range []vault.Record{recs[0], existing, recs[2], recs[3], recs[5]} {
+		n, err := st.DeleteByValue(ctx, r.ValueHash)
+		require.NoError(t, err)
+		if bytes.Equal(r.ValueHash, plain.ValueHash) {
+			assert.Equal(t, 2, n)
+		} else {
+			assert.Equal(t, 1, n, "one record per value")
+		}
+	}
+
+	// An empty batch does nothing; a record without the flag is invalid.
+	stored, created, err = st.PutConvergentBatch(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, stored)
+	assert.Empty(t, created)
+	bad := s.record(t)
+	_, _, err = st.PutConvergentBatch(ctx, []vault.Record{recs[0], bad})
+	var be *vault.BatchError
+	if assert.ErrorAs(t, err, &be) {
+		assert.Equal(t, 1, be.Index)
+		assert.ErrorIs(t, err, vault.ErrInvalidRecord)
+	}
+	absent(t, st, recs[0].TokenHash)
+}
+
+// convergentBatchExpired: an expired convergent record is replaced in a
+// batch as by PutConvergent; a live one is returned.
+func (s *suite) convergentBatchExpired(t *testing.T) {
+	ctx := context.Background()
+	st := s.newStore(t)
+	old := s.record(t)
+	old.Convergent = true
+	old.ExpiresAt = s.base.Add(time.Hour)
+	require.NoError(t, st.Put(ctx, old))
+
+	early := s.record(t)
+	early.Convergent, early.ValueHash = true, old.ValueHash
+	early.CreatedAt = s.base.Add(time.Hour - time.Microsecond)
+	stored, created, err := st.PutConvergentBatch(ctx, []vault.Record{early})
+	require.NoError(t, err)
+	assert.False(t, created[0])
+	same(t, normalized(old), stored[0])
+
+	late := s.record(t)
+	late.Convergent, late.ValueHash = true, old.ValueHash
+	late.CreatedAt = s.base.Add(time.Hour)
+	again := s.record(t) // the same value later in the batch gets late
+	again.Convergent, again.ValueHash, again.CreatedAt = true, old.ValueHash, late.CreatedAt
+	stored, created, err = st.PutConvergentBatch(ctx, []vault.Record{late, again})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false}, created)
+	same(t, normalized(late), stored[0])
+	same(t, normalized(late), stored[1])
+	absent(t, st, old.TokenHash)
+	absent(t, st, again.TokenHash)
+	got, err := st.GetByValue(ctx, old.ValueHash)
+	require.NoError(t, err)
+	same(t, normalized(late), got)
+}
+
+// convergentBatchAllOrNothing: a record whose token hash belongs to another
+// record fails the whole batch, and nothing of it is written (not the
+// records before it, not the replacement of an expired record).
+func (s *suite) convergentBatchAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name  string
+		clash func(st vault.Store, recs []vault.Record) int
+	}{
+		{"token hash of a stored record", func(st vault.Store, recs []vault.Record) int {
+			other := s.record(t)
+			require.NoError(t, st.Put(ctx, other))
+			recs[3].TokenHash = other.TokenHash
+			return 3
+		}},
+		{"token hash repeated in the batch", func(st vault.Store, recs []vault.Record) int {
+			recs[4].TokenHash = recs[1].TokenHash
+			return 4
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := s.newStore(t)
+			dead := s.record(t)
+			dead.Convergent = true
+			dead.ExpiresAt = s.base.Add(time.Minute)
+			require.NoError(t, st.Put(ctx, dead))
+			recs := make([]vault.Record, 5)
+			for i := range recs {
+				recs[i] = s.record(t)
+				recs[i].Convergent = true
+				recs[i].CreatedAt = s.base.Add(time.Hour)
+			}
+			recs[0].ValueHash = dead.ValueHash // would replace the expired record
+			at := tt.clash(st, recs)
+			_, _, err := st.PutConvergentBatch(ctx, recs)
+			var be *vault.BatchError
+			if assert.ErrorAs(t, err, &be) {
+				assert.Equal(t, at, be.Index)
+				assert.ErrorIs(t, err, vault.ErrExists)
+			}
+			noLeak(t, err, recs...)
+			present(t, st, dead)
+			for i, r := range recs {
+				if i != at && !(i == 1 && at == 4) {
+					absent(t, st, r.TokenHash)
+				}
+				_, err := st.GetByValue(ctx, r.ValueHash)
+				if i == 0 {
+					assert.NoError(t, err, "the expired record stays")
+				} else {
+					assert.ErrorIs(t, err, vault.ErrNotFound, "record %d", i)
+				}
+			}
+		})
+	}
+}
+
+// convergentBatchRace: 16 goroutines put batches of 200 convergent records
+// drawn, in different orders, from 300 values, each record with its own
+// token hash. For every value all goroutines get the same record back,
+// exactly one created it, and exactly one record is stored.
+func (s *suite) convergentBatchRace(t *testing.T) {
+	const workers, values, size = 16, 300, 200
+	ctx := context.Background()
+	st := s.newStore(t)
+	vhs := make([][]byte, values)
+	for i := range vhs {
+		vhs[i] = randBytes(t, 32)
+	}
+	type result struct {
+		recs    []vault.Record
+		picks   []int
+		stored  []vault.Record
+		created []bool
+		err     error
+	}
+	res := make([]result, workers)
+	for w := range res {
+		// Worker w takes values w·17 .. w·17+size-1 (mod values),
+		// backwards for odd w: neighbours overlap in most values.
+		r := &res[w]
+		for k := range size {
+			v := (w*17 + k) % values
+			if w%2 == 1 {
+				v = (w*17 + size - 1 - k) % values
+			}
+			rec := s.record(t)
+			rec.Convergent, rec.ValueHash = true, vhs[v]
+			r.recs = append(r.recs, rec)
+			r.picks = append(r.picks, v)
+		}
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range res {
+		wg.Go(func() {
+			<-start
+			r := &res[w]
+			r.stored, r.created, r.err = st.PutConvergentBatch(ctx, r.recs)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	winner := map[int][]byte{} // value -> token hash stored
+	creators := map[int]int{}
+	for w, r := range res {
+		require.NoError(t, r.err, "worker %d", w)
+		for k, v := range r.picks {
+			th := r.stored[k].TokenHash
+			require.NotNil(t, th)
+			if prev, ok := winner[v]; ok {
+				require.Equal(t, prev, th, "value %d: two records", v)
+			}
+			winner[v] = th
+			if r.created[k] {
+				creators[v]++
+				require.Equal(t, r.recs[k].TokenHash, th, "created but another record returned")
+			}
+		}
+	}
+	for v := range winner {
+		assert.Equal(t, 1, creators[v], "value %d: creators", v)
+	}
+	got, err := st.GetByValueBatch(ctx, vhs)
+	require.NoError(t, err)
+	for v, r := range got {
+		if th, ok := winner[v]; ok {
+			assert.Equal(t, th, r.TokenHash, "value %d stored", v)
+		}
+	}
+	for v := range winner {
+		n, err := st.DeleteByValue(ctx, vhs[v])
+		require.NoError(t, err)
+		if !assert.Equal(t, 1, n, "value %d: records stored", v) {
+			break
+		}
+	}
+}
+
+// getByValueBatch: the convergent records of a batch of value hashes, in
+// order, zero for a value without one (none, only default-mode records, or
+// deleted); expired records are returned, as by GetByValue.
+func (s *suite) getByValueBatch(t *testing.T) {
+	ctx := context.Background()
+	st := s.newStore(t)
+	conv := s.record(t)
+	conv.Convergent = true
+	expired := s.record(t)
+	expired.Convergent = true
+	expired.ExpiresAt = s.base.Add(time.Second)
+	plain := s.record(t)
+	gone := s.record(t)
+	gone.Convergent = true
+	require.NoError(t, st.PutBatch(ctx, []vault.Record{conv, expired, plain, gone}))
+	require.NoError(t, st.Delete(ctx, gone.TokenHash))
+	missing := randBytes(t, 32)
+	got, err := st.GetByValueBatch(ctx, [][]byte{plain.ValueHash, conv.ValueHash, missing, expired.ValueHash, gone.ValueHash, conv.ValueHash})
+	require.NoError(t, err)
+	require.Len(t, got, 6)
+	assert.Nil(t, got[0].TokenHash, "default-mode record")
+	same(t, normalized(conv), got[1])
+	assert.Nil(t, got[2].TokenHash, "missing")
+	same(t, normalized(expired), got[3])
+	assert.Nil(t, got[4].TokenHash, "deleted")
+	same(t, normalized(conv), got[5])
+	got, err = st.GetByValueBatch(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
 
 // defaultModeConcurrent: without the convergent flag, 1,000 concurrent puts
@@ -958,6 +1254,8 @@ func (s *suite) canceled(t *testing.T) {
 	_, _, err := st.PutConvergent(ctx, r)
 	assert.ErrorIs(t, err, context.Canceled, "PutConvergent")
 	assert.ErrorIs(t, st.PutBatch(ctx, []vault.Record{r}), context.Canceled, "PutBatch")
+	_, _, err = st.PutConvergentBatch(ctx, []vault.Record{r})
+	assert.ErrorIs(t, err, context.Canceled, "PutConvergentBatch")
 	absent(t, st, r.TokenHash)
 	require.NoError(t, st.Put(context.Background(), r))
 	_, err = st.Get(ctx, r.TokenHash)
@@ -966,6 +1264,8 @@ func (s *suite) canceled(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled, "GetBatch")
 	_, err = st.GetByValue(ctx, r.ValueHash)
 	assert.ErrorIs(t, err, context.Canceled, "GetByValue")
+	_, err = st.GetByValueBatch(ctx, [][]byte{r.ValueHash})
+	assert.ErrorIs(t, err, context.Canceled, "GetByValueBatch")
 	assert.ErrorIs(t, st.Delete(ctx, r.TokenHash), context.Canceled, "Delete")
 	_, err = st.DeleteByValue(ctx, r.ValueHash)
 	assert.ErrorIs(t, err, context.Canceled, "DeleteByValue")

@@ -25,12 +25,18 @@ func CheckHash(name string, h []byte) error {
 }
 
 // CheckHashes checks every hash of a GetBatch call and the batch size.
-func CheckHashes(hs [][]byte) error {
+func CheckHashes(hs [][]byte) error { return checkHashes("TokenHash", hs) }
+
+// CheckValueHashes checks every hash of a GetByValueBatch call and the
+// batch size.
+func CheckValueHashes(hs [][]byte) error { return checkHashes("ValueHash", hs) }
+
+func checkHashes(name string, hs [][]byte) error {
 	if err := CheckBatchSize(len(hs)); err != nil {
 		return err
 	}
 	for i, h := range hs {
-		if err := CheckHash("TokenHash", h); err != nil {
+		if err := CheckHash(name, h); err != nil {
 			return &vault.BatchError{Index: i, Err: err}
 		}
 	}
@@ -78,6 +84,21 @@ func PrepareBatch(recs []vault.Record) ([]vault.Record, error) {
 		out[i] = n
 	}
 	return out, nil
+}
+
+// PrepareConvergentBatch is PrepareBatch for PutConvergentBatch: every
+// record must also carry the Convergent flag.
+func PrepareConvergentBatch(recs []vault.Record) ([]vault.Record, error) {
+	ns, err := PrepareBatch(recs)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range ns {
+		if !n.Convergent {
+			return nil, &vault.BatchError{Index: i, Err: fmt.Errorf("%w: PutConvergentBatch of a record without the Convergent flag", vault.ErrInvalidRecord)}
+		}
+	}
+	return ns, nil
 }
 
 // Normalize returns a deep copy of r with the stores' precision: times in
