@@ -584,9 +584,20 @@ func reverse(s []uint16) {
 // checking that every byte is in '0'..'9'. The combination step follows
 // Lemire, "Quickly parsing eight digits" (2022).
 func parse8(s string) (uint64, bool) {
+	return parse8w(load64(s))
+}
+
+// load64 returns the first eight bytes of s as a little-endian word (one
+// load once compiled).
+func load64(s string) uint64 {
 	_ = s[7]
-	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// parse8w is parse8 of the eight bytes of v, little-endian: byte 0 is the
+// most significant digit.
+func parse8w(v uint64) (uint64, bool) {
 	// Every byte b must have high nibble 3, and so must b+6 (b ≤ '9'). A
 	// byte of 0xFA or more, whose +6 carries into the next byte, already
 	// fails the first test.
@@ -598,6 +609,36 @@ func parse8(s string) (uint64, bool) {
 	v = v*10 + v>>8 // each 16-bit lane: 10·first + second digit
 	v = ((v&0x000000FF000000FF)*(100+1000000<<32) + (v>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
 	return v, true
+}
+
+// zeros8 is eight ASCII '0' bytes: shifted right by 8k, the padding that
+// makes a word of 8−k leading zeros and k digits.
+const zeros8 = 0x3030303030303030
+
+// parseHalvesDigits returns NUM of x[:u] and x[u:], for the alphabet
+// Digits and 8 ≤ len(x) ≤ 16 with both halves at most 8 digits: each half
+// is read with one 8-byte load of x and padded with leading zeros to eight
+// digits for parse8w.
+func parseHalvesDigits(x string, u int) (uint64, uint64, bool) {
+	n := len(x)
+	v := n - u
+	w0, w1 := load64(x), load64(x[n-8:])
+	// x[:u] is the low u bytes of w0; x[u:] the high v bytes of w1.
+	a, okA := parse8w(w0<<(8*(8-u)) | zeros8>>(8*u))
+	b, okB := parse8w(w1&^(1<<(8*(8-v))-1) | zeros8>>(8*v))
+	return a, b, okA && okB
+}
+
+// putHalvesDigits writes STR^u(a) ‖ STR^v(b) into dst of n = u+v bytes, for
+// the alphabet Digits, 8 ≤ n ≤ 16 and u, v ≤ 8, with two overlapping 8-byte
+// stores: dst[n−8:] (the last 8−v digits of a, then b) and dst[:8] (a, then
+// the first 8−u digits of b).
+func putHalvesDigits(dst []byte, a, b uint64, u int) {
+	n := len(dst)
+	v := n - u
+	wa, wb := digits8(a), digits8(b)
+	binary.LittleEndian.PutUint64(dst[n-8:], wa>>(8*v)|wb&^(1<<(8*(8-v))-1))
+	binary.LittleEndian.PutUint64(dst[:8], wa>>(8*(8-u))|(wb>>(8*(8-v)))<<(8*u))
 }
 
 // put8 writes the eight decimal digits of x < 10^8 into dst[:8], most

@@ -218,7 +218,12 @@ func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt
 	a := f.alpha
 	u := n / 2
 	var numA, numB u128
-	if a.ascii {
+	if a.isDigits && n >= 8 && n <= 16 {
+		var ok bool
+		if numA.lo, numB.lo, ok = parseHalvesDigits(x, u); !ok {
+			return dst, errNotInAlphabet(x, a)
+		}
+	} else if a.ascii {
 		var okA, okB bool
 		numA, okA = a.numASCII(x[:u])
 		numB, okB = a.numASCII(x[u:])
@@ -258,6 +263,11 @@ func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt
 	}
 	clear(blk[:])
 
+	if a.isDigits && n >= 8 && n <= 16 {
+		dst, out := grow(dst, n)
+		putHalvesDigits(out, numA.lo, numB.lo, u)
+		return dst, nil
+	}
 	if a.ascii {
 		dst, out := grow(dst, n)
 		a.putASCII(numA, out[:u])

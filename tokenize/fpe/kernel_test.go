@@ -206,3 +206,42 @@ func TestDigits8(t *testing.T) {
 		require.Equal(t, string(r), string(rev))
 	}
 }
+
+// TestHalvesDigits checks the word-wide codec of two decimal halves against
+// the digit-by-digit one, for every length it takes, and that a character
+// outside 0-9 at any position is refused.
+func TestHalvesDigits(t *testing.T) {
+	a, err := newAlphabet(Digits)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(11, 12))
+	for n := 8; n <= 16; n++ {
+		u := n / 2
+		for k := range 3000 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte('0' + rng.IntN(10))
+			}
+			if k == 0 {
+				copy(b, strings.Repeat("9", n))
+			}
+			x := string(b)
+			gotA, gotB, ok := parseHalvesDigits(x, u)
+			require.True(t, ok, x)
+			wantA, _ := a.numASCII(x[:u])
+			wantB, _ := a.numASCII(x[u:])
+			require.Equal(t, wantA.lo, gotA, x)
+			require.Equal(t, wantB.lo, gotB, x)
+			out := make([]byte, n)
+			putHalvesDigits(out, gotA, gotB, u)
+			require.Equal(t, x, string(out))
+		}
+		for pos := range n {
+			for _, c := range []byte{'/', ':', 'a', 0, 0xFF, '0' + 0x80} {
+				b := []byte(strings.Repeat("5", n))
+				b[pos] = c
+				_, _, ok := parseHalvesDigits(string(b), u)
+				require.False(t, ok, "length %d, byte %#x at %d", n, c, pos)
+			}
+		}
+	}
+}
