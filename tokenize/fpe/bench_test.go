@@ -10,8 +10,12 @@ import (
 	"unsafe"
 )
 
-// benchKey is a fixed AES-128 key for benchmarks.
-var benchKey = []byte("0123456789abcdef")
+// benchKey is a fixed AES-128 key for benchmarks, benchKey256 an AES-256
+// one (the key size of tokenize's managed format-preserving tokens).
+var (
+	benchKey    = []byte("0123456789abcdef")
+	benchKey256 = []byte("0123456789abcdef0123456789abcdef")
+)
 
 // benchCases are the inputs the performance targets name, with the number of
 // AES block encryptions each needs per call (the floor).
