@@ -282,3 +282,23 @@ func subMod64(a, r, m uint64) uint64 {
 	}
 	return d
 }
+
+// feistel128 finishes a Feistel round of FF1 or FF3-1 modulo md.m (the
+// modulus of this round) given the round function's output y: encryption
+// returns (B, (A + y) mod m), decryption ((B − y) mod m, A).
+func (md *modulus) feistel128(numA, numB, y u128, decrypt bool) (u128, u128) {
+	if md.m.hi != 0 {
+		// Unreduced remainder below 3m, then one reduction of the sum (or
+		// of the difference, offset by 3m) below 4m.
+		r0 := md.lazyWide(y)
+		if decrypt {
+			return md.mod4(sub128(add128(numB, md.m3), r0)), numA
+		}
+		return numB, md.mod4(add128(numA, r0))
+	}
+	rem := md.reduce(y)
+	if decrypt {
+		return md.subMod(numB, rem), numA
+	}
+	return numB, md.condSub(add128(numA, rem))
+}

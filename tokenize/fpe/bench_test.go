@@ -125,32 +125,7 @@ func BenchmarkFF1(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ct, err := f.Encrypt(c.input)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(c.name+"/encrypt", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.input)))
-			for b.Loop() {
-				_, _ = f.Encrypt(c.input)
-			}
-		})
-		b.Run(c.name+"/decrypt", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.input)))
-			for b.Loop() {
-				_, _ = f.Decrypt(ct)
-			}
-		})
-		b.Run(c.name+"/append_encrypt", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.input)))
-			dst := make([]byte, 0, 128)
-			for b.Loop() {
-				dst, _ = f.AppendEncrypt(dst[:0], c.input)
-			}
-		})
+		benchCipher(b, c.name, f, c.input)
 	}
 	// A per-call tweak adds the CIPH(P) block (and any whole tweak blocks).
 	f, err := NewFF1(benchKey, nil, Digits)
@@ -174,32 +149,7 @@ func BenchmarkFF31(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ct, err := f.Encrypt(c.input)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(c.name+"/encrypt", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.input)))
-			for b.Loop() {
-				_, _ = f.Encrypt(c.input)
-			}
-		})
-		b.Run(c.name+"/decrypt", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.input)))
-			for b.Loop() {
-				_, _ = f.Decrypt(ct)
-			}
-		})
-		b.Run(c.name+"/append_encrypt", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(c.input)))
-			dst := make([]byte, 0, 128)
-			for b.Loop() {
-				dst, _ = f.AppendEncrypt(dst[:0], c.input)
-			}
-		})
+		benchCipher(b, c.name, f, c.input)
 	}
 }
 
@@ -214,4 +164,42 @@ func BenchmarkNewFF1(b *testing.B) {
 			}
 		})
 	}
+}
+
+// fpeCipher is what BenchmarkFF1 and BenchmarkFF31 measure of FF1 and FF31.
+type fpeCipher interface {
+	Encrypt(string) (string, error)
+	Decrypt(string) (string, error)
+	AppendEncrypt([]byte, string) ([]byte, error)
+}
+
+// benchCipher runs the encrypt, decrypt and append_encrypt benchmarks of f
+// on input.
+func benchCipher(b *testing.B, name string, f fpeCipher, input string) {
+	ct, err := f.Encrypt(input)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run(name+"/encrypt", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(input)))
+		for b.Loop() {
+			_, _ = f.Encrypt(input)
+		}
+	})
+	b.Run(name+"/decrypt", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(input)))
+		for b.Loop() {
+			_, _ = f.Decrypt(ct)
+		}
+	})
+	b.Run(name+"/append_encrypt", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(input)))
+		dst := make([]byte, 0, 128)
+		for b.Loop() {
+			dst, _ = f.AppendEncrypt(dst[:0], input)
+		}
+	})
 }

@@ -354,23 +354,7 @@ func (f *FF1) rounds128(blk *[16]byte, x0, numA, numB u128, mu, mv *modulus, b, 
 		if i&1 == 1 {
 			m = mv
 		}
-		if m.m.hi != 0 {
-			// Unreduced remainder below 3m, then one reduction of the
-			// sum (or of the difference, offset by 3m) below 4m.
-			r0 := m.lazyWide(y)
-			if decrypt {
-				numA, numB = m.mod4(sub128(add128(numB, m.m3), r0)), numA
-			} else {
-				numA, numB = numB, m.mod4(add128(numA, r0))
-			}
-			continue
-		}
-		rem := m.reduce(y)
-		if decrypt {
-			numA, numB = m.subMod(numB, rem), numA
-		} else {
-			numA, numB = numB, m.condSub(add128(numA, rem))
-		}
+		numA, numB = m.feistel128(numA, numB, y, decrypt)
 	}
 	return numA, numB
 }

@@ -283,22 +283,7 @@ func (f *FF31) rounds128(blk *[16]byte, tl, tr uint32, numA, numB u128, mu, mv *
 		putBlock(blk, in.lo, in.hi|uint64(w^uint32(i))<<32)
 		f.block.Encrypt(blk[:], blk[:])
 		y := u128{binary.LittleEndian.Uint64(blk[8:]), binary.LittleEndian.Uint64(blk[:8])}
-		if m.m.hi != 0 {
-			// As in FF1's rounds128: one reduction below 4m.
-			r0 := m.lazyWide(y)
-			if decrypt {
-				numA, numB = m.mod4(sub128(add128(numB, m.m3), r0)), numA
-			} else {
-				numA, numB = numB, m.mod4(add128(numA, r0))
-			}
-			continue
-		}
-		rem := m.reduce(y)
-		if decrypt {
-			numA, numB = m.subMod(numB, rem), numA
-		} else {
-			numA, numB = numB, m.condSub(add128(numA, rem))
-		}
+		numA, numB = m.feistel128(numA, numB, y, decrypt)
 	}
 	return numA, numB
 }
