@@ -220,18 +220,25 @@ func subjectOf(rv reflect.Value, p *plan) (string, error) {
 	return id, nil
 }
 
-// Seal encrypts the tagged fields of the struct v points to, in place, and
-// fills its blind-index fields from the plaintexts.
-func (s *Sealer) Seal(v any) error {
+// fields returns the struct v points to, its plan and its subject ID, or a
+// nil plan when it has no encrypted fields (nothing to do).
+func (s *Sealer) fields(v any) (reflect.Value, *plan, string, error) {
 	rv, p, err := s.target(v)
-	if err != nil {
-		return err
-	}
-	if len(p.enc) == 0 {
-		return nil
+	if err != nil || len(p.enc) == 0 {
+		return rv, nil, "", err
 	}
 	row, err := subjectOf(rv, p)
 	if err != nil {
+		return rv, nil, "", err
+	}
+	return rv, p, row, nil
+}
+
+// Seal encrypts the tagged fields of the struct v points to, in place, and
+// fills its blind-index fields from the plaintexts.
+func (s *Sealer) Seal(v any) error {
+	rv, p, row, err := s.fields(v)
+	if err != nil || p == nil {
 		return err
 	}
 	var sbuf [8]string
@@ -301,15 +308,8 @@ func (s *Sealer) Seal(v any) error {
 // Open decrypts the tagged fields of the struct v points to, in place. Each
 // field's decryption is a reveal (one audit event per field).
 func (s *Sealer) Open(ctx context.Context, v any) error {
-	rv, p, err := s.target(v)
-	if err != nil {
-		return err
-	}
-	if len(p.enc) == 0 {
-		return nil
-	}
-	row, err := subjectOf(rv, p)
-	if err != nil {
+	rv, p, row, err := s.fields(v)
+	if err != nil || p == nil {
 		return err
 	}
 	vals := make([]any, len(p.enc))
