@@ -9,6 +9,7 @@ import (
 	"hash"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	"github.com/custos-dev/custos/keys"
 )
@@ -83,7 +84,6 @@ type Pseudonymizer struct {
 type prfState struct {
 	h   hash.Hash
 	buf [4 + keys.PRFSize]byte
-	txt [128]byte
 	in  [128]byte
 }
 
@@ -138,21 +138,24 @@ func encodedLen(e Encoding, n int) int {
 
 const base32Chars = "abcdefghijklmnopqrstuvwxyz234567"
 
+// base32Pairs[v] is the two base32 characters of the 10-bit value v, the
+// first in the low byte.
+var base32Pairs = func() (t [1024]uint16) {
+	for v := range t {
+		t[v] = uint16(base32Chars[v>>5]) | uint16(base32Chars[v&31])<<8
+	}
+	return t
+}()
+
 // encodeBase32 is lowerBase32.Encode with whole 5-byte groups done 40 bits
-// at a time; base32 groups are independent, so the tail is the standard
+// at a time, two characters per table lookup and one 8-byte store per
+// group; base32 groups are independent, so the tail is the standard
 // encoder's.
 func encodeBase32(dst, src []byte) {
 	for len(src) >= 5 && len(dst) >= 8 {
 		x := uint64(src[0])<<32 | uint64(src[1])<<24 | uint64(src[2])<<16 | uint64(src[3])<<8 | uint64(src[4])
-		_ = dst[7]
-		dst[0] = base32Chars[x>>35&31]
-		dst[1] = base32Chars[x>>30&31]
-		dst[2] = base32Chars[x>>25&31]
-		dst[3] = base32Chars[x>>20&31]
-		dst[4] = base32Chars[x>>15&31]
-		dst[5] = base32Chars[x>>10&31]
-		dst[6] = base32Chars[x>>5&31]
-		dst[7] = base32Chars[x&31]
+		binary.LittleEndian.PutUint64(dst, uint64(base32Pairs[x>>30])|uint64(base32Pairs[x>>20&1023])<<16|
+			uint64(base32Pairs[x>>10&1023])<<32|uint64(base32Pairs[x&1023])<<48)
 		src, dst = src[5:], dst[8:]
 	}
 	if len(src) > 0 {
@@ -188,7 +191,8 @@ func (p *Pseudonymizer) sum(s *prfState) []byte {
 	return full[:4+p.size]
 }
 
-// Pseudonym returns the pseudonym of value. It allocates only the result.
+// Pseudonym returns the pseudonym of value. It allocates only the result,
+// into which the pseudonym is encoded directly.
 func (p *Pseudonymizer) Pseudonym(value string) string {
 	s := p.pool.Get().(*prfState)
 	s.h.Reset()
@@ -197,12 +201,10 @@ func (p *Pseudonymizer) Pseudonym(value string) string {
 		s.h.Write(s.in[:n])
 		value = value[n:]
 	}
-	bin := p.sum(s)
-	txt := s.txt[:p.encLen]
-	encodeTo(p.enc, txt, bin)
-	out := string(txt)
+	out := make([]byte, p.encLen)
+	encodeTo(p.enc, out, p.sum(s))
 	p.pool.Put(s)
-	return out
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 // AppendPseudonym appends the pseudonym of value to dst and returns the
