@@ -43,7 +43,9 @@ type SubjectKeyStore interface {
 }
 
 // MemorySubjectKeyStore is a [SubjectKeyStore] in memory, for tests and
-// single-process use. It is safe for concurrent use.
+// single-process use. It is safe for concurrent use. Like a database store,
+// it fails with the context's error, and changes nothing, when the context
+// is done.
 type MemorySubjectKeyStore struct {
 	mu         sync.RWMutex
 	keys       map[string][]byte
@@ -57,7 +59,10 @@ func NewMemorySubjectKeyStore() *MemorySubjectKeyStore {
 }
 
 // Create implements [SubjectKeyStore].
-func (m *MemorySubjectKeyStore) Create(_ context.Context, subject string, wrapped []byte) error {
+func (m *MemorySubjectKeyStore) Create(ctx context.Context, subject string, wrapped []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.tombstones[subject]; ok {
@@ -71,7 +76,10 @@ func (m *MemorySubjectKeyStore) Create(_ context.Context, subject string, wrappe
 }
 
 // Get implements [SubjectKeyStore].
-func (m *MemorySubjectKeyStore) Get(_ context.Context, subject string) ([]byte, error) {
+func (m *MemorySubjectKeyStore) Get(ctx context.Context, subject string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if _, ok := m.tombstones[subject]; ok {
@@ -85,7 +93,10 @@ func (m *MemorySubjectKeyStore) Get(_ context.Context, subject string) ([]byte, 
 }
 
 // Destroy implements [SubjectKeyStore].
-func (m *MemorySubjectKeyStore) Destroy(_ context.Context, subject string) error {
+func (m *MemorySubjectKeyStore) Destroy(ctx context.Context, subject string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.keys, subject)
