@@ -44,7 +44,12 @@
 // # Crypto-shredding
 //
 // [SubjectKeys] gives every data subject (customer) its own data key, wrapped
-// under a KEK and kept in a [SubjectKeyStore] ([MemorySubjectKeyStore] here).
+// under a KEK and kept in a [SubjectKeyStore]: [MemorySubjectKeyStore] here,
+// for tests and single processes, or, durable and shared by every instance
+// of a service, PostgreSQL tables through
+// [github.com/custos-dev/custos/keys/pgkeys]. Package
+// [github.com/custos-dev/custos/keys/keystoretest] holds the conformance
+// suite every store passes.
 // [SubjectKeys.Destroy] deletes the key and leaves a tombstone: every
 // ciphertext of that subject, in any copy or backup, then fails with
 // [ErrKeyDestroyed], and a key restored from an old backup is refused.
