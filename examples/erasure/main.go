@@ -15,10 +15,13 @@
 //	go run ./examples/erasure
 //	go run ./examples/erasure -postgres 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
 //
-// By default the customer table is in memory and the token vault is a bbolt
-// file in a temporary directory. With -postgres the customer table is a
-// PostgreSQL table (encrypted bytea columns and a bytea blind-index column)
-// and the vault is a pgstore table; both get a random name and are dropped at
+// By default the customer table and the subject key store are in memory and
+// the token vault is a bbolt file in a temporary directory. With -postgres
+// all three are in PostgreSQL: the customer table (encrypted bytea columns
+// and a bytea blind-index column), the vault (a pgstore table) and the
+// customers' data keys (pgkeys tables: the wrapped keys and, apart, the
+// tombstones of erased customers, so a restored backup of the keys cannot
+// bring an erased customer back). They get a random name and are dropped at
 // the end. Keys are made fresh for each run, so ciphertexts and tokens differ
 // from run to run.
 package main
@@ -41,6 +44,7 @@ import (
 	"github.com/custos-dev/custos/access"
 	"github.com/custos-dev/custos/encrypt"
 	"github.com/custos-dev/custos/keys"
+	"github.com/custos-dev/custos/keys/pgkeys"
 	"github.com/custos-dev/custos/retention"
 	"github.com/custos-dev/custos/tokenize"
 	"github.com/custos-dev/custos/tokenize/vault"
@@ -51,7 +55,7 @@ import (
 )
 
 func main() {
-	pg := flag.String("postgres", "", "PostgreSQL URL: keep the customer table and the vault there (default: memory and a bbolt file)")
+	pg := flag.String("postgres", "", "PostgreSQL URL: keep the customer table, the vault and the subject keys there (default: memory and a bbolt file)")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, os.Stderr, config{PostgresURL: *pg}); err != nil {
 		fmt.Fprintln(os.Stderr, "erasure:", err)
@@ -59,9 +63,10 @@ func main() {
 	}
 }
 
-// config chooses where the customer table and the vault live.
+// config chooses where the customer table, the vault and the subject keys
+// live.
 type config struct {
-	// PostgresURL, when set, puts both in PostgreSQL, in tables with a
+	// PostgresURL, when set, puts all three in PostgreSQL, in tables with a
 	// random suffix that Close drops.
 	PostgresURL string
 	// Dir holds the bbolt vault file when PostgresURL is empty; "" means a
@@ -106,7 +111,7 @@ func as(ctx context.Context, p access.Principal, purpose string) context.Context
 // machinery for holds and erasure.
 type app struct {
 	table    table
-	keyStore *keys.MemorySubjectKeyStore
+	keyStore keys.SubjectKeyStore
 	kek      *keys.MasterKey
 	subjects *keys.SubjectKeys
 	email    *encrypt.SubjectField
@@ -147,8 +152,19 @@ func newApp(ctx context.Context, cfg config) (a *app, err error) {
 	}
 	guard := access.NewGuard(access.WithAuthorizer(rbac), access.WithAuditor(access.NewSlogAuditor(logger)))
 
-	// Keys. A real service reads its root keyset with keys.Read and keeps
-	// subject keys in a shared, durable SubjectKeyStore under a KMS key.
+	// Where the rows, the tokens and the subject keys live.
+	var store vault.Store
+	if cfg.PostgresURL != "" {
+		store, err = a.openPostgres(ctx, cfg.PostgresURL)
+	} else {
+		store, err = a.openLocal(cfg.Dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	// Keys. A real service reads its root keyset with keys.Read and wraps
+	// subject keys under a KMS key.
 	root, err := keys.New(keys.DerivationHKDFSHA256)
 	if err != nil {
 		return nil, err
@@ -156,7 +172,6 @@ func newApp(ctx context.Context, cfg config) (a *app, err error) {
 	if a.kek, err = keys.GenerateMasterKey(); err != nil {
 		return nil, err
 	}
-	a.keyStore = keys.NewMemorySubjectKeyStore()
 	if a.subjects, err = keys.NewSubjectKeys(a.keyStore, a.kek, keys.WithCacheTTL(cacheTTL)); err != nil {
 		return nil, err
 	}
@@ -175,16 +190,6 @@ func newApp(ctx context.Context, cfg config) (a *app, err error) {
 		return nil, err
 	}
 
-	// Where the rows and the tokens live.
-	var store vault.Store
-	if cfg.PostgresURL != "" {
-		store, err = a.openPostgres(ctx, cfg.PostgresURL)
-	} else {
-		store, err = a.openLocal(cfg.Dir)
-	}
-	if err != nil {
-		return nil, err
-	}
 	// IndexValues lets DeleteValue find every token of a card number.
 	if a.cards, err = tokenize.NewVault(root, "customers.card", store, tokenize.VaultConfig{IndexValues: true}, tokenize.WithGuard(guard)); err != nil {
 		return nil, err
@@ -214,7 +219,8 @@ func newApp(ctx context.Context, cfg config) (a *app, err error) {
 	return a, nil
 }
 
-// openLocal keeps the table in memory and the vault in a bbolt file.
+// openLocal keeps the table and the subject keys in memory and the vault in
+// a bbolt file.
 func (a *app) openLocal(dir string) (vault.Store, error) {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "custos-erasure-example")
@@ -225,6 +231,7 @@ func (a *app) openLocal(dir string) (vault.Store, error) {
 		dir = tmp
 	}
 	a.table = newMemTable()
+	a.keyStore = keys.NewMemorySubjectKeyStore()
 	s, err := boltstore.Open(filepath.Join(dir, "vault.db"))
 	if err != nil {
 		return nil, err
@@ -233,8 +240,8 @@ func (a *app) openLocal(dir string) (vault.Store, error) {
 	return s, nil
 }
 
-// openPostgres creates a customer table and a vault table with a random
-// suffix; Close drops them.
+// openPostgres creates a customer table, a vault table and the subject key
+// tables with a random suffix; Close drops them.
 func (a *app) openPostgres(ctx context.Context, url string) (vault.Store, error) {
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -266,6 +273,21 @@ func (a *app) openPostgres(ctx context.Context, url string) (vault.Store, error)
 		return err
 	})
 	if err := pgstore.Migrate(ctx, pool, name); err != nil {
+		return nil, err
+	}
+
+	// The subject keys: every instance of the service shares them, and they
+	// outlive restarts. Erasing a customer deletes the key row and records
+	// a tombstone in a second table.
+	keysName := "custos_erasure_keys_" + suffix
+	a.closers = append(a.closers, func() error {
+		_, err := db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+keysName+", "+keysName+pgkeys.TombstoneSuffix)
+		return err
+	})
+	if err := pgkeys.Migrate(ctx, pool, keysName); err != nil {
+		return nil, err
+	}
+	if a.keyStore, err = pgkeys.New(pool, keysName); err != nil {
 		return nil, err
 	}
 	return pgstore.New(pool, name)

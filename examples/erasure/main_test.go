@@ -16,8 +16,10 @@ import (
 	"github.com/custos-dev/custos/encrypt"
 	"github.com/custos-dev/custos/internal/testsvc"
 	"github.com/custos-dev/custos/keys"
+	"github.com/custos-dev/custos/keys/pgkeys"
 	"github.com/custos-dev/custos/retention"
 	"github.com/custos-dev/custos/tokenize"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -76,7 +78,7 @@ func TestErasureMemory(t *testing.T) {
 	a, err := newApp(ctx, config{Dir: t.TempDir(), Now: fixedNow})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, a.Close()) })
-	testErasure(t, a)
+	testErasure(t, a, nil)
 }
 
 func TestErasurePostgres(t *testing.T) {
@@ -97,8 +99,62 @@ func TestErasurePostgres(t *testing.T) {
 	})
 	tbl := a.table.(*sqlTable).name
 	vaultTbl := strings.Replace(tbl, "customers", "vault", 1)
+	keysTbl := strings.Replace(tbl, "customers", "keys", 1)
+	tombTbl := keysTbl + pgkeys.TombstoneSuffix
+	backupTbl := keysTbl + "_backup"
+	t.Cleanup(func() { _, _ = db.ExecContext(context.Background(), "DROP TABLE IF EXISTS "+backupTbl) })
 
-	testErasure(t, a)
+	testErasure(t, a, func() {
+		// A backup of the subject keys, taken before the erasure.
+		_, err := db.ExecContext(ctx, "CREATE TABLE "+backupTbl+" AS SELECT * FROM "+keysTbl)
+		require.NoError(t, err)
+	})
+
+	// The key store holds no key of an erased customer, only tombstones.
+	subjects := func(table string) []string {
+		rows, err := db.QueryContext(ctx, "SELECT convert_from(subject, 'UTF8') FROM "+table+" ORDER BY 1")
+		require.NoError(t, err)
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			require.NoError(t, rows.Scan(&s))
+			out = append(out, s)
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	assert.Equal(t, []string{"c1", "c2", "c3"}, subjects(backupTbl))
+	assert.Equal(t, []string{"c2"}, subjects(keysTbl))
+	assert.Equal(t, []string{"c1", "c3"}, subjects(tombTbl))
+
+	// The keys table is restored from the backup, and the service restarts:
+	// a new pool, store and SubjectKeys on the same tables and KEK. The
+	// erased customers stay erased; the others are readable.
+	_, err = db.ExecContext(ctx, "INSERT INTO "+keysTbl+" SELECT * FROM "+backupTbl+" ON CONFLICT DO NOTHING")
+	require.NoError(t, err)
+	require.Equal(t, []string{"c1", "c2", "c3"}, subjects(keysTbl))
+	pool, err := pgxpool.New(ctx, url)
+	require.NoError(t, err)
+	defer pool.Close()
+	store, err := pgkeys.New(pool, keysTbl)
+	require.NoError(t, err)
+	sk, err := keys.NewSubjectKeys(store, a.kek)
+	require.NoError(t, err)
+	email, err := encrypt.NewSubjectField(sk, "customers", "email")
+	require.NoError(t, err)
+	for _, c := range customers {
+		r, err := a.table.get(ctx, c.ID)
+		require.NoError(t, err)
+		pt, err := email.Decrypt(ctx, c.ID, r.Email)
+		if c.ID == "c2" {
+			require.NoError(t, err)
+			assert.Equal(t, c.Email, string(pt))
+			continue
+		}
+		assert.ErrorIs(t, err, keys.ErrKeyDestroyed, c.ID)
+		assert.Nil(t, pt, c.ID)
+	}
 
 	// The table holds no plaintext, and the erased row keeps only
 	// ciphertexts under a destroyed key.
@@ -120,7 +176,7 @@ func TestErasurePostgres(t *testing.T) {
 	// Close drops both tables.
 	require.NoError(t, a.Close())
 	closed = true
-	for _, name := range []string{tbl, vaultTbl} {
+	for _, name := range []string{tbl, vaultTbl, keysTbl, tombTbl} {
 		var reg sql.NullString
 		require.NoError(t, db.QueryRowContext(ctx, "SELECT to_regclass($1)::text", name).Scan(&reg))
 		assert.False(t, reg.Valid, "table %s dropped", name)
@@ -130,8 +186,9 @@ func TestErasurePostgres(t *testing.T) {
 // testErasure checks issue 7's erasure criteria on the real components:
 // after erasing a subject its ciphertexts fail with keys.ErrKeyDestroyed,
 // its tokens are gone, its blind-index lookups find nothing, other subjects
-// are untouched, and a held subject is refused and queued.
-func testErasure(t *testing.T, a *app) {
+// are untouched, and a held subject is refused and queued. beforeErase, if
+// not nil, runs just before the first erasure.
+func testErasure(t *testing.T, a *app, beforeErase func()) {
 	for _, c := range customers {
 		require.NoError(t, a.signUp(ctx, c))
 	}
@@ -158,6 +215,9 @@ func testErasure(t *testing.T, a *app) {
 		retention.Privilege{Actor: legalActor, Reason: "preservation notice"})
 	require.NoError(t, err)
 
+	if beforeErase != nil {
+		beforeErase()
+	}
 	rep, err := a.eraser.Erase(job, retention.ErasureRequest{ID: "req-1", Subject: "c1", Actor: privacyActor, At: clock})
 	require.NoError(t, err)
 	assert.Equal(t, retention.ErasureReport{
