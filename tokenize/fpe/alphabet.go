@@ -692,3 +692,30 @@ func (a *alphabet) putRev8(x uint64, dst []byte) {
 	dst[3], dst[2] = p[2*l1], p[2*l1+1]
 	dst[1], dst[0] = p[2*l0], p[2*l0+1]
 }
+
+// parseHalvesDigitsRev is parseHalvesDigits for FF3-1: NUM(REV(x[:u])) and
+// NUM(REV(x[u:])). Reversing a half's bytes (with its padding shifted out
+// of the way first) puts its last character first.
+func parseHalvesDigitsRev(x string, u int) (uint64, uint64, bool) {
+	n := len(x)
+	v := n - u
+	w0, w1 := load64(x), load64(x[n-8:])
+	ra := bits.ReverseBytes64(w0 << (8 * (8 - u))) // REV(x[:u]) in the low u bytes
+	rb := bits.ReverseBytes64(w1)                  // REV(x[u:]) in the low v bytes
+	a, okA := parse8w(ra<<(8*(8-u)) | zeros8>>(8*u))
+	b, okB := parse8w(rb<<(8*(8-v)) | zeros8>>(8*v))
+	return a, b, okA && okB
+}
+
+// putHalvesDigitsRev writes REV(STR^u(a)) ‖ REV(STR^v(b)) into dst of
+// n = u+v bytes (8 ≤ n ≤ 16, u, v ≤ 8) with two overlapping 8-byte stores,
+// as putHalvesDigits does.
+func putHalvesDigitsRev(dst []byte, a, b uint64, u int) {
+	n := len(dst)
+	v := n - u
+	// Byte-reversed, digits8 starts with the least significant digit: the
+	// low k bytes are REV(STR^k).
+	ra, rb := bits.ReverseBytes64(digits8(a)), bits.ReverseBytes64(digits8(b))
+	binary.LittleEndian.PutUint64(dst[n-8:], ra>>(8*(n-8))&(1<<(8*(8-v))-1)|rb<<(8*(8-v)))
+	binary.LittleEndian.PutUint64(dst[:8], ra&(1<<(8*u)-1)|rb<<(8*u))
+}

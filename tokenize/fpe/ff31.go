@@ -186,6 +186,18 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 // order, and y = NUM(REVB(CIPH(...))) is read back little-endian.
 func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([]byte, error) {
 	a := f.alpha
+	if n := len(x); a.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && f.kjob != nil && f.kjob[n].rk != nil {
+		// The commonest case, kept free of the generality below.
+		u := (n + 1) / 2
+		numA, numB, ok := parseHalvesDigitsRev(x, u)
+		if !ok {
+			return dst, errNotInAlphabet(x, a)
+		}
+		numA, numB = ff31Kernel(&f.kjob[n], numA, numB, decrypt)
+		dst, out := grow(dst, n)
+		putHalvesDigitsRev(out, numA, numB, u)
+		return dst, nil
+	}
 	n := a.charCount(x)
 	if n < a.minLen {
 		return dst, errTooShort(utf8.RuneCountInString(x), a)

@@ -123,12 +123,10 @@ func TestKernelMatchesCryptoAESPath(t *testing.T) {
 			tweak := []byte("tweak")
 			f1, err := NewFF1(key, tweak, alphabet)
 			require.NoError(t, err)
-			g1 := *f1
-			g1.rk = nil
+			g1 := f1.withoutKernel()
 			f3, err := NewFF31(key, []byte("7 bytes"), alphabet)
 			require.NoError(t, err)
-			g3 := *f3
-			g3.rk = nil
+			g3 := f3.withoutKernel()
 			chars := []rune(alphabet)
 			for n := f1.MinLength(); n <= 2*f1.alpha.maxHalf(); n++ {
 				if !kernelModulus(&f1.alpha.pow[n-n/2]) && !kernelModulus(&f1.alpha.pow[(n+1)/2]) {
@@ -234,6 +232,17 @@ func TestHalvesDigits(t *testing.T) {
 			out := make([]byte, n)
 			putHalvesDigits(out, gotA, gotB, u)
 			require.Equal(t, x, string(out))
+
+			// FF3-1's halves: u' = ⌈n/2⌉, each read and written reversed.
+			ur := (n + 1) / 2
+			revA, revB, ok := parseHalvesDigitsRev(x, ur)
+			require.True(t, ok, x)
+			wantRA, _ := a.numRevASCII(x[:ur])
+			wantRB, _ := a.numRevASCII(x[ur:])
+			require.Equal(t, wantRA.lo, revA, x)
+			require.Equal(t, wantRB.lo, revB, x)
+			putHalvesDigitsRev(out, revA, revB, ur)
+			require.Equal(t, x, string(out))
 		}
 		for pos := range n {
 			for _, c := range []byte{'/', ':', 'a', 0, 0xFF, '0' + 0x80} {
@@ -241,7 +250,23 @@ func TestHalvesDigits(t *testing.T) {
 				b[pos] = c
 				_, _, ok := parseHalvesDigits(string(b), u)
 				require.False(t, ok, "length %d, byte %#x at %d", n, c, pos)
+				_, _, ok = parseHalvesDigitsRev(string(b), (n+1)/2)
+				require.False(t, ok, "reversed, length %d, byte %#x at %d", n, c, pos)
 			}
 		}
 	}
+}
+
+// withoutKernel returns a copy of f that runs on crypto/aes only.
+func (f *FF1) withoutKernel() *FF1 {
+	g := *f
+	g.rk, g.kjob = nil, nil
+	return &g
+}
+
+// withoutKernel returns a copy of f that runs on crypto/aes only.
+func (f *FF31) withoutKernel() *FF31 {
+	g := *f
+	g.rk, g.kjob = nil, nil
+	return &g
 }
