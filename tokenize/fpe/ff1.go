@@ -28,7 +28,8 @@ type FF1 struct {
 	block cipher.Block
 	// rk is the expanded key for the AES-NI kernel, nil where it cannot run
 	// (kernel.go); kjob[n] is the kernel's job for length n under the
-	// default tweak, where the kernel takes n.
+	// default tweak, for every length the kernel takes (minLen ≤ n <
+	// len(kjob); nil without the kernel).
 	rk    *roundKeys
 	kjob  []ff1Job
 	alpha *alphabet
@@ -86,11 +87,14 @@ func NewFF1(key, tweak []byte, alphabet string) (*FF1, error) {
 		f.prefix[n] = f.finishPrefix(scratch, alpha.pow[n-n/2].numBytes, f.tweak)
 	}
 	if f.rk != nil {
-		f.kjob = make([]ff1Job, fastMax+1)
-		for n := alpha.minLen; n <= fastMax; n++ {
-			if kernelModulus(&alpha.pow[n-n/2]) {
-				f.kjob[n] = newFF1Job(f.rk, alpha, n, f.prefix[n])
-			}
+		// The kernel takes lengths minLen..kmax (radix^v grows with n).
+		kmax := alpha.minLen - 1
+		for kmax < fastMax && kernelModulus(&alpha.pow[(kmax+1)-(kmax+1)/2]) {
+			kmax++
+		}
+		f.kjob = make([]ff1Job, kmax+1)
+		for n := alpha.minLen; n <= kmax; n++ {
+			f.kjob[n] = newFF1Job(f.rk, alpha, n, f.prefix[n])
 		}
 	}
 	clear(scratch[:])
@@ -199,7 +203,7 @@ func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) 
 
 func (f *FF1) appendCrypt(dst []byte, x string, tweak []byte, dflt, decrypt bool) ([]byte, error) {
 	a := f.alpha
-	if n := len(x); dflt && a.isDigits && n >= 8 && n <= 16 && f.kjob != nil && f.kjob[n].rk != nil {
+	if n := len(x); dflt && a.isDigits && n >= 8 && n <= 16 && n < len(f.kjob) {
 		return f.cryptDigits(dst, x, decrypt)
 	}
 	n := a.charCount(x)
@@ -264,12 +268,11 @@ func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt
 	if !dflt {
 		x0 = f.makePrefix(blk, n, b, tweak)
 	}
-	if f.rk != nil && kernelModulus(mv) {
+	if n < len(f.kjob) {
 		// radix^u ≤ radix^v ≤ 2^32: the whole round chain in the kernel.
 		j := &f.kjob[n]
 		if !dflt {
-			t := *j
-			t.x0 = x0
+			t := newFF1Job(f.rk, a, n, x0)
 			j = &t
 		}
 		numA.lo, numB.lo = ff1Kernel(j, numA.lo, numB.lo, decrypt)

@@ -24,7 +24,8 @@ type FF31 struct {
 	block cipher.Block // keyed with REVB(key)
 	// rk is REVB(key) expanded for the AES-NI kernel, nil where it cannot
 	// run (kernel.go); kjob[n] is the kernel's job for length n under the
-	// default tweak, where the kernel takes n.
+	// default tweak, for every length the kernel takes (minLen ≤ n <
+	// len(kjob); nil without the kernel).
 	rk    *roundKeys
 	kjob  []ff31Job
 	alpha *alphabet
@@ -71,11 +72,14 @@ func NewFF31(key, tweak []byte, alphabet string) (*FF31, error) {
 	}
 	f := &FF31{block: block, rk: rk, alpha: alpha, tl: tl, tr: tr, maxLen: maxLen}
 	if rk != nil {
-		f.kjob = make([]ff31Job, maxLen+1)
-		for n := alpha.minLen; n <= maxLen; n++ {
-			if kernelModulus(&alpha.pow[(n+1)/2]) {
-				f.kjob[n] = newFF31Job(rk, alpha, n, tl, tr)
-			}
+		// The kernel takes lengths minLen..kmax (radix^u grows with n).
+		kmax := alpha.minLen - 1
+		for kmax < maxLen && kernelModulus(&alpha.pow[(kmax+2)/2]) {
+			kmax++
+		}
+		f.kjob = make([]ff31Job, kmax+1)
+		for n := alpha.minLen; n <= kmax; n++ {
+			f.kjob[n] = newFF31Job(rk, alpha, n, tl, tr)
 		}
 	}
 	return f, nil
@@ -186,7 +190,7 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 // order, and y = NUM(REVB(CIPH(...))) is read back little-endian.
 func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([]byte, error) {
 	a := f.alpha
-	if n := len(x); a.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && f.kjob != nil && f.kjob[n].rk != nil {
+	if n := len(x); a.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && n < len(f.kjob) {
 		// The commonest case, kept free of the generality below.
 		u := (n + 1) / 2
 		numA, numB, ok := parseHalvesDigitsRev(x, u)
@@ -225,7 +229,7 @@ func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([
 	var scratch [16]byte
 	blk := stackBlock(&scratch)
 
-	if f.rk != nil && kernelModulus(mu) {
+	if n < len(f.kjob) {
 		// radix^v ≤ radix^u ≤ 2^32: the whole round chain in the kernel.
 		j := &f.kjob[n]
 		if tl != f.tl || tr != f.tr {

@@ -79,18 +79,13 @@ func expandKey(key []byte) *roundKeys {
 	return rk
 }
 
-// modRec is a modulus m ≤ 2^32 as the kernels read it, with the block
-// half of the FF3-1 rounds that use it. Offsets fixed by kernel_amd64.s
-// (checked by TestJobLayout).
+// modRec is a modulus m ≤ 2^32 as the kernels read it. Offsets fixed by
+// kernel_amd64.s (checked by TestJobLayout).
 type modRec struct {
 	m    uint64 // 0
 	mu   uint64 // 8: ⌊2^64/m⌋, the high word of ⌊2^128/m⌋
 	m2   uint64 // 16: 2m
 	muLo uint64 // 24: the low word of ⌊2^128/m⌋ (FF3-1)
-	// w is FF3-1's block high half for the rounds of this parity without
-	// the round number: T_R (even rounds) or T_L (odd rounds) in the top 32
-	// bits, little-endian. Unused by FF1.
-	w uint64 // 32
 }
 
 // kernelModulus reports whether md can serve the kernels: 2 ≤ m ≤ 2^32, so
@@ -99,8 +94,8 @@ func kernelModulus(md *modulus) bool {
 	return md.barrett && md.m.lo <= 1<<32
 }
 
-func newModRec(md *modulus, w uint32) modRec {
-	return modRec{md.m.lo, md.muHi, 2 * md.m.lo, md.muLo, uint64(w) << 32}
+func newModRec(md *modulus) modRec {
+	return modRec{md.m.lo, md.muHi, 2 * md.m.lo, md.muLo}
 }
 
 // ff1Job is what the kernel needs of an FF1 call besides NUM(A) and NUM(B),
@@ -109,21 +104,32 @@ func newModRec(md *modulus, w uint32) modRec {
 // input length and the tweak, so FF1 keeps one per length for the default
 // tweak. Offsets fixed by kernel_amd64.s (checked by TestJobLayout).
 type ff1Job struct {
-	rk *roundKeys // 0
-	// x0 is the CBC-MAC state before Q's last block XOR that block's
-	// constant bytes: the block without the round number and NUM(B), as
-	// two big-endian words.
-	x0     u128      // 8: hi, 16: lo
-	ishift uint64    // 24: 8·b, the bit position of the round number
-	mods   [2]modRec // 32: radix^u (even rounds), radix^v (odd rounds)
+	rk   *roundKeys // 0
+	mods [2]modRec  // 8: radix^u (even rounds), radix^v (odd rounds)
+	// k[i] is the AES input of round i less NUM(B), XOR the first round
+	// key: the CBC-MAC state before Q's last block XOR that block's
+	// constant bytes and the round number, in block byte order.
+	k [10][16]byte // 72
 }
 
 // newFF1Job returns the kernel job for inputs of n characters whose
 // prefix (see FF1.prefix) is x0.
 func newFF1Job(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job {
 	mu, mv := &a.pow[n/2], &a.pow[n-n/2]
-	return ff1Job{rk: rk, x0: x0, ishift: uint64(8 * mv.numBytes),
-		mods: [2]modRec{newModRec(mu, 0), newModRec(mv, 0)}}
+	j := ff1Job{rk: rk, mods: [2]modRec{newModRec(mu), newModRec(mv)}}
+	var base [16]byte
+	binary.BigEndian.PutUint64(base[:8], x0.hi)
+	binary.BigEndian.PutUint64(base[8:], x0.lo)
+	for i := range base {
+		base[i] ^= rk[i]
+	}
+	// The round number is the byte just before NUM(B)'s b bytes.
+	at := 15 - mv.numBytes
+	for i := range j.k {
+		j.k[i] = base
+		j.k[i][at] ^= byte(i)
+	}
+	return j
 }
 
 // ff31Job is what the kernel needs of an FF3-1 call besides the two
@@ -131,12 +137,25 @@ func newFF1Job(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job {
 // tweak. Offsets fixed by kernel_amd64.s (checked by TestJobLayout).
 type ff31Job struct {
 	rk   *roundKeys // 0
-	mods [2]modRec  // 8: radix^u and T_R (even rounds), radix^v and T_L (odd)
+	mods [2]modRec  // 8: radix^u (even rounds), radix^v (odd rounds)
+	// k[i] is the first round key XOR (W ⊕ i)·2^96 read little-endian,
+	// with W = T_R for even rounds and T_L for odd ones: the AES input of
+	// round i less NUM(REV(B)), whitened.
+	k [8][16]byte // 72
 }
 
 // newFF31Job returns the kernel job for inputs of n characters under the
 // tweak halves tl and tr.
 func newFF31Job(rk *roundKeys, a *alphabet, n int, tl, tr uint32) ff31Job {
 	u := (n + 1) / 2
-	return ff31Job{rk: rk, mods: [2]modRec{newModRec(&a.pow[u], tr), newModRec(&a.pow[n-u], tl)}}
+	j := ff31Job{rk: rk, mods: [2]modRec{newModRec(&a.pow[u]), newModRec(&a.pow[n-u])}}
+	for i := range j.k {
+		w := tr
+		if i&1 == 1 {
+			w = tl
+		}
+		copy(j.k[i][:], rk[:16])
+		binary.LittleEndian.PutUint32(j.k[i][12:], binary.LittleEndian.Uint32(rk[12:16])^w^uint32(i))
+	}
+	return j
 }

@@ -83,13 +83,12 @@ done:
 	PXOR X8, X8; \
 	PXOR X9, X9; \
 	PXOR X10, X10; \
-	PXOR X12, X12; \
-	PXOR X14, X14
+	PXOR X12, X12
 
 // FF1 modulus records in ff1Job: even rounds (radix^u) and odd rounds
 // (radix^v); fields m, mu, 2m at +0, +8, +16.
-#define FF1_EVEN 32
-#define FF1_ODD 72
+#define FF1_EVEN 8
+#define FF1_ODD 40
 
 // REDUCE3(MOD) reduces BX < 3m modulo m (record MOD(DI)): BX − m and
 // BX − 2m are computed side by side and the last one that does not borrow is
@@ -101,17 +100,6 @@ done:
 	CMOVQCC DX, BX; \
 	SUBQ    MOD+16(DI), AX; \
 	CMOVQCC AX, BX
-
-// FF1_K(I, X) sets X to the block constant of round I: x0 with I at bit
-// ishift (CX) of its low word, in block byte order, XOR the first round key
-// (X14 holds x0 XOR the first round key).
-#define FF1_K(I, X) \
-	MOVQ   $I, DX; \
-	SHLQ   CX, DX; \
-	BSWAPQ DX; \
-	MOVQ   DX, X; \
-	PSLLDQ $8, X; \
-	PXOR   X14, X
 
 // FF1_BLOCK(IN, K) starts a round: X0 = NUM_4(IN) at bytes 12..15 XOR K.
 #define FF1_BLOCK(IN, K) \
@@ -160,27 +148,23 @@ done:
 //
 // The ten FF1 rounds of SP 800-38G Algorithms 7 and 8 for radix^v ≤ 2^32,
 // unrolled. Registers: DI the job, SI the round keys, R8 NUM(A), R9 NUM(B),
-// X1..X10 the block constants of rounds 0..9, X13 the toHigh shuffle.
+// X1..X10 the block constants of rounds 0..9 (ff1Job.k), X13 the toHigh
+// shuffle, X11 the swapHalves shuffle.
 TEXT ·ff1Kernel(SB), NOSPLIT, $0-48
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
-	MOVOU  8(DI), X14
-	PSHUFB swapHalves<>(SB), X14
-	MOVOU  0(SI), X0
-	PXOR   X0, X14
 	MOVOU  toHigh<>(SB), X13
 	MOVOU  swapHalves<>(SB), X11
-	MOVQ   24(DI), CX
-	FF1_K(0, X1)
-	FF1_K(1, X2)
-	FF1_K(2, X3)
-	FF1_K(3, X4)
-	FF1_K(4, X5)
-	FF1_K(5, X6)
-	FF1_K(6, X7)
-	FF1_K(7, X8)
-	FF1_K(8, X9)
-	FF1_K(9, X10)
+	MOVOU  72(DI), X1
+	MOVOU  88(DI), X2
+	MOVOU  104(DI), X3
+	MOVOU  120(DI), X4
+	MOVOU  136(DI), X5
+	MOVOU  152(DI), X6
+	MOVOU  168(DI), X7
+	MOVOU  184(DI), X8
+	MOVOU  200(DI), X9
+	MOVOU  216(DI), X10
 	MOVQ   a+8(FP), R8
 	MOVQ   b+16(FP), R9
 	CMPB   decrypt+24(FP), $0
@@ -216,21 +200,11 @@ ff1out:
 	CLEAR_XMM
 	RET
 
-// FF3-1 modulus records in ff31Job: even rounds (radix^u, T_R) and odd
-// rounds (radix^v, T_L); fields m, mu (high word of ⌊2^128/m⌋), 2m, the low
-// word of ⌊2^128/m⌋, and W·2^32 at +0, +8, +16, +24, +32.
+// FF3-1 modulus records in ff31Job: even rounds (radix^u) and odd rounds
+// (radix^v); fields m, mu (high word of ⌊2^128/m⌋), 2m and the low word of
+// ⌊2^128/m⌋ at +0, +8, +16, +24.
 #define FF31_EVEN 8
-#define FF31_ODD 48
-
-// FF31_K(I, MOD, X) sets X to the block constant of round I: (W ⊕ I)·2^32
-// in the high half, XOR the first round key (X14).
-#define FF31_K(I, MOD, X) \
-	MOVQ   $I, DX; \
-	SHLQ   $32, DX; \
-	XORQ   MOD+32(DI), DX; \
-	MOVQ   DX, X; \
-	PSLLDQ $8, X; \
-	PXOR   X14, X
+#define FF31_ODD 40
 
 // FF31_QM(MOD) reads y = R13·2^64 + BX from X0 and sets CX to q·m, with q
 // the low word of the Barrett quotient estimate ⌊y·⌊2^128/m⌋/2^128⌋ (the
@@ -288,19 +262,19 @@ ff1out:
 // radix^u ≤ 2^32, keyed with REVB(K), unrolled. The block REVB(W ⊕ [i]^4 ‖
 // [NUM(REV(B))]^12) is, read little-endian, NUM(REV(B)) in the low half and
 // (W ⊕ i)·2^32 in the high half; y = NUM(REVB(output)) is the output read
-// little-endian. Registers as in ff1Kernel, X1..X8 the block constants.
+// little-endian. Registers as in ff1Kernel, X1..X8 the block constants
+// (ff31Job.k).
 TEXT ·ff31Kernel(SB), NOSPLIT, $0-48
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
-	MOVOU  0(SI), X14
-	FF31_K(0, FF31_EVEN, X1)
-	FF31_K(1, FF31_ODD, X2)
-	FF31_K(2, FF31_EVEN, X3)
-	FF31_K(3, FF31_ODD, X4)
-	FF31_K(4, FF31_EVEN, X5)
-	FF31_K(5, FF31_ODD, X6)
-	FF31_K(6, FF31_EVEN, X7)
-	FF31_K(7, FF31_ODD, X8)
+	MOVOU  72(DI), X1
+	MOVOU  88(DI), X2
+	MOVOU  104(DI), X3
+	MOVOU  120(DI), X4
+	MOVOU  136(DI), X5
+	MOVOU  152(DI), X6
+	MOVOU  168(DI), X7
+	MOVOU  184(DI), X8
 	MOVQ   a+8(FP), R8
 	MOVQ   b+16(FP), R9
 	CMPB   decrypt+24(FP), $0

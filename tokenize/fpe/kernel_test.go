@@ -25,17 +25,17 @@ func requireKernels(t *testing.T) {
 // TestJobLayout pins the field offsets that kernel_amd64.s hard-codes.
 func TestJobLayout(t *testing.T) {
 	var m modRec
-	require.Equal(t, []uintptr{0, 8, 16, 24, 32, 40},
+	require.Equal(t, []uintptr{0, 8, 16, 24, 32},
 		[]uintptr{unsafe.Offsetof(m.m), unsafe.Offsetof(m.mu), unsafe.Offsetof(m.m2),
-			unsafe.Offsetof(m.muLo), unsafe.Offsetof(m.w), unsafe.Sizeof(m)})
+			unsafe.Offsetof(m.muLo), unsafe.Sizeof(m)})
 	var j ff1Job
-	require.Equal(t, []uintptr{0, 8, 24, 32, 72},
-		[]uintptr{unsafe.Offsetof(j.rk), unsafe.Offsetof(j.x0), unsafe.Offsetof(j.ishift),
-			unsafe.Offsetof(j.mods), unsafe.Offsetof(j.mods) + unsafe.Sizeof(m)})
-	require.Equal(t, uintptr(8), unsafe.Offsetof(j.x0.lo)-unsafe.Offsetof(j.x0.hi))
+	require.Equal(t, []uintptr{0, 8, 40, 72, 232},
+		[]uintptr{unsafe.Offsetof(j.rk), unsafe.Offsetof(j.mods), unsafe.Offsetof(j.mods) + unsafe.Sizeof(m),
+			unsafe.Offsetof(j.k), unsafe.Sizeof(j)})
 	var k ff31Job
-	require.Equal(t, []uintptr{0, 8, 48},
-		[]uintptr{unsafe.Offsetof(k.rk), unsafe.Offsetof(k.mods), unsafe.Offsetof(k.mods) + unsafe.Sizeof(m)})
+	require.Equal(t, []uintptr{0, 8, 40, 72, 200},
+		[]uintptr{unsafe.Offsetof(k.rk), unsafe.Offsetof(k.mods), unsafe.Offsetof(k.mods) + unsafe.Sizeof(m),
+			unsafe.Offsetof(k.k), unsafe.Sizeof(k)})
 }
 
 // TestKeyExpansion checks the key schedule against the expansions printed
