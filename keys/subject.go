@@ -25,7 +25,9 @@ import (
 // SubjectKeyStore stores one wrapped data key per subject (e.g. a customer
 // ID) and the tombstones of destroyed ones. Implementations must be safe for
 // concurrent use; database-backed ones are shared by every instance of a
-// service.
+// service (package keys/pgkeys stores them in PostgreSQL). A call whose
+// context is done returns the context's error and changes nothing. The
+// conformance suite in package keys/keystoretest checks all of this.
 type SubjectKeyStore interface {
 	// Create stores wrapped as the subject's key. It fails with ErrKeyExists
 	// when the subject has a key and with ErrKeyDestroyed when it has a
