@@ -209,6 +209,9 @@ func (f *FormatPreserving) transform(s string, tweak []byte, withTweak, enc bool
 	if withTweak && len(tweak) > fpe.MaxFF1TweakSize {
 		return "", fmt.Errorf("%w: %s: tweak of %d bytes, at most %d", ErrInvalidValue, f.l.t.Name, len(tweak), fpe.MaxFF1TweakSize)
 	}
+	if f.l.digits && len(s) >= 8 && len(s) <= maxDigitsLen {
+		return f.transformDigits(s, tweak, withTweak, enc, what)
+	}
 	// The value's alphabet characters, then the FF1 result, both on the
 	// stack for values of up to 64 bytes: the result string is then the
 	// only allocation.

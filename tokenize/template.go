@@ -1,6 +1,7 @@
 package tokenize
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -114,6 +115,7 @@ type layout struct {
 	radix   int
 	alpha   []rune
 	ascii   bool         // alphabet and separators are ASCII
+	digits  bool         // ascii, and the alphabet is fpe.Digits: see scanDigits
 	class   [128]int16   // for ASCII: numeral, classSeparator or classInvalid
 	numeral map[rune]int // for non-ASCII alphabets
 	seps    map[rune]struct{}
@@ -181,6 +183,7 @@ func compileTemplate(t Template) (*layout, error) {
 		}
 		l.lead = max(t.KeepFirst, 4)
 	}
+	l.digits = l.ascii && t.Alphabet == fpe.Digits
 	return l, nil
 }
 
@@ -234,13 +237,23 @@ func (l *layout) scan(core []byte, value, what string) ([]byte, int, bool, error
 			return core, 0, false, fmt.Errorf("%w: %s: %s is not valid UTF-8", ErrInvalidValue, l.t.Name, what)
 		}
 	}
-	if n < l.t.MinLength || l.t.MaxLength > 0 && n > l.t.MaxLength {
-		return core, 0, false, fmt.Errorf("%w: %s: %s has %d characters, want %d to %d", ErrInvalidValue, l.t.Name, what, n, l.t.MinLength, l.t.MaxLength)
-	}
-	if l.changed(n) < l.minEnc {
-		return core, 0, false, fmt.Errorf("%w: %s: %s has %d characters to tokenize, need %d", ErrInvalidValue, l.t.Name, what, max(l.changed(n), 0), l.minEnc)
+	if err := l.checkCount(n, what); err != nil {
+		return core, 0, false, err
 	}
 	return core, n, len(core) == len(value), nil
+}
+
+// checkCount reports an error when a value (what) of n alphabet characters
+// is too short or too long for the template, or leaves too few characters
+// to tokenize.
+func (l *layout) checkCount(n int, what string) error {
+	if n < l.t.MinLength || l.t.MaxLength > 0 && n > l.t.MaxLength {
+		return fmt.Errorf("%w: %s: %s has %d characters, want %d to %d", ErrInvalidValue, l.t.Name, what, n, l.t.MinLength, l.t.MaxLength)
+	}
+	if l.changed(n) < l.minEnc {
+		return fmt.Errorf("%w: %s: %s has %d characters to tokenize, need %d", ErrInvalidValue, l.t.Name, what, max(l.changed(n), 0), l.minEnc)
+	}
+	return nil
 }
 
 // bounds returns the byte range in core of the characters that are replaced.
@@ -318,26 +331,77 @@ var luhnDoubled = [16]byte{0, 2, 4, 6, 8, 1, 3, 5, 7, 9}
 var luhnHalve = [10]byte{0, 5, 1, 6, 2, 7, 3, 8, 4, 9}
 
 // luhnTotal returns the Luhn sum (not reduced) of the digits of d: from the
-// right, every second digit doubled. Two digits per step, no branches.
-func luhnTotal(d []byte) int {
-	s := 0
+// right, every second digit doubled. Eight digits per step (luhnWord), from
+// the right; the leftmost len(d) mod 8 digits in one more word, padded on
+// the left with '0' (which adds nothing).
+func luhnTotal(d []byte) uint {
+	i := len(d)
+	if i < 8 {
+		return luhnTotalShort(d)
+	}
+	s := uint(0)
+	for ; i >= 8; i -= 8 {
+		s += luhnWord(binary.LittleEndian.Uint64(d[i-8 : i]))
+	}
+	if i > 0 {
+		s += luhnWord(binary.LittleEndian.Uint64(d[:8])<<(8*(8-i)) | zeros8>>(8*i))
+	}
+	return s
+}
+
+// luhnWord returns the Luhn sum of the eight ASCII digits of w (byte 0
+// first) when its last byte is a digit not doubled: the digits of bytes 0,
+// 2, 4 and 6 are doubled. A doubled digit v adds 2v − 9·[v ≥ 5]; each byte
+// stays within 0 to 18, so no byte carries into the next.
+func luhnWord(w uint64) uint {
+	v := w - zeros8             // digit values, 0 to 9
+	d := v & 0x00FF00FF00FF00FF // the doubled digits
+	ge5 := (d + 0x007B007B007B007B) >> 7 & 0x0001000100010001
+	v = v + d - 9*ge5
+	return uint(v * 0x0101010101010101 >> 56) // sum of the bytes (at most 72)
+}
+
+// luhnTotalShort is luhnTotal two digits per step, for any length.
+func luhnTotalShort(d []byte) uint {
+	s := uint(0)
 	i := len(d) - 1
 	for ; i >= 1; i -= 2 {
-		s += int(d[i]-'0') + int(luhnDoubled[(d[i-1]-'0')&15])
+		s += uint(d[i]-'0') + uint(luhnDoubled[(d[i-1]-'0')&15])
 	}
 	if i == 0 {
-		s += int(d[0] - '0')
+		s += uint(d[0] - '0')
+	}
+	return s
+}
+
+// digitSum returns the sum of the ASCII digits of d, eight per step as
+// luhnTotal reads them.
+func digitSum(d []byte) uint {
+	i := len(d)
+	s := uint(0)
+	if i < 8 {
+		for _, c := range d {
+			s += uint(c - '0')
+		}
+		return s
+	}
+	for ; i >= 8; i -= 8 {
+		s += uint((binary.LittleEndian.Uint64(d[i-8:i]) - zeros8) * 0x0101010101010101 >> 56)
+	}
+	if i > 0 {
+		w := binary.LittleEndian.Uint64(d[:8])<<(8*(8-i)) | zeros8>>(8*i)
+		s += uint((w - zeros8) * 0x0101010101010101 >> 56)
 	}
 	return s
 }
 
 // luhnTerm returns the term of digit d[i] in the Luhn sum of d.
-func luhnTerm(d []byte, i int) int {
+func luhnTerm(d []byte, i int) uint {
 	v := (d[i] - '0') & 15
 	if (len(d)-1-i)&1 == 1 {
-		return int(luhnDoubled[v])
+		return uint(luhnDoubled[v])
 	}
-	return int(v)
+	return uint(v)
 }
 
 // luhnSum returns the Luhn sum mod 10 of the digits of d, where d[i] sits
@@ -347,7 +411,7 @@ func luhnSum(d []byte, skip int) int {
 	if skip >= 0 {
 		s -= luhnTerm(d, skip)
 	}
-	return s % 10
+	return int(s % 10)
 }
 
 // luhnValid reports whether the digits d pass the Luhn check.
@@ -368,16 +432,58 @@ func luhnSet(d []byte, i, target int) {
 // so the token fails the check, and varying with the tokenized digits, so
 // that tokens do not all share one remainder. Detokenizing recomputes it.
 func luhnSetToken(d []byte, a, free int) {
-	s := luhnTotal(d) - luhnTerm(d, free)
-	ds := 0
-	for _, c := range d[a:free] {
-		ds += int(c - '0')
+	d[free] = '0'
+	d[free] = luhnFreeDigit(d, a, free, true)
+}
+
+// luhnFreeDigit returns the digit for d[free], which must hold '0': with
+// token, the digit that luhnSetToken sets; otherwise the digit that makes d
+// pass the Luhn check.
+func luhnFreeDigit(d []byte, a, free int, token bool) byte {
+	total, ds := luhnSums(d, a, free)
+	target := uint(0)
+	if token {
+		target = 1 + ds%9
 	}
-	v := byte((1 + ds%9 - s%10 + 10) % 10)
+	v := target + 10 - total%10 // 1 to 19
+	if v >= 10 {
+		v -= 10
+	}
 	if (len(d)-1-free)&1 == 1 {
-		v = luhnHalve[v]
+		v = uint(luhnHalve[v])
 	}
-	d[free] = '0' + v
+	return '0' + byte(v)
+}
+
+// luhnSums returns luhnTotal(d) and digitSum(d[a:b]) in one pass over the
+// words of d, each word's digits added in the lanes of two accumulators
+// (16-bit lanes, so that no lane overflows at any length).
+func luhnSums(d []byte, a, b int) (total, digits uint) {
+	n := len(d)
+	if n < 8 {
+		return luhnTotalShort(d), digitSum(d[a:b])
+	}
+	const even = 0x00FF00FF00FF00FF
+	var accL, accD uint64
+	for i := n; i > 0; i -= 8 {
+		o := i - 8 // d[o+t] is byte t of the word; o < 0: padding with '0'
+		var w uint64
+		if o >= 0 {
+			w = binary.LittleEndian.Uint64(d[o:i])
+		} else {
+			w = binary.LittleEndian.Uint64(d[:8])<<(8*-o) | zeros8>>(8*i)
+		}
+		v := w - zeros8
+		dbl := v & even
+		ge5 := (dbl + 0x007B007B007B007B) >> 7 & 0x0001000100010001
+		l := v + dbl - 9*ge5
+		// The bytes t with a ≤ o+t < b.
+		m := ^uint64(0) >> (8 * (8 - min(max(b-o, 0), 8))) &^ (^uint64(0) >> (8 * (8 - min(max(a-o, 0), 8))))
+		v &= m
+		accL += l&even + l>>8&even
+		accD += v&even + v>>8&even
+	}
+	return uint(accL * 0x0001000100010001 >> 48), uint(accD * 0x0001000100010001 >> 48)
 }
 
 // IBAN check arithmetic (ISO 13616, ISO 7064 MOD 97-10) on the characters
