@@ -324,14 +324,9 @@ func putConvergent(b buckets, n vault.Record) (vault.Record, bool, error) {
 // of its own (not shared through DB.Batch), so an error rolls back exactly
 // the batch.
 func (s *Store) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
-	ns, err := rec.PrepareConvergentBatch(recs)
-	if err != nil {
-		return nil, nil, err
-	}
-	stored := make([]vault.Record, len(ns))
-	created := make([]bool, len(ns))
-	if len(ns) == 0 {
-		return stored, created, ctx.Err()
+	ns, stored, created, done, err := rec.ConvergentBatch(ctx, recs)
+	if done {
+		return stored, created, err
 	}
 	err = s.update(ctx, func(b buckets) error {
 		for i, n := range ns {

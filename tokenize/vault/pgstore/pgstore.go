@@ -426,14 +426,9 @@ func (s *Store) PutBatch(ctx context.Context, recs []vault.Record) error {
 // the value is returned; an expired one is deleted and the record inserted
 // again; a token hash of another record rolls everything back).
 func (s *Store) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
-	ns, err := rec.PrepareConvergentBatch(recs)
-	if err != nil {
-		return nil, nil, err
-	}
-	stored := make([]vault.Record, len(ns))
-	created := make([]bool, len(ns))
-	if len(ns) == 0 {
-		return stored, created, ctx.Err()
+	ns, stored, created, done, err := rec.ConvergentBatch(ctx, recs)
+	if done {
+		return stored, created, err
 	}
 	// The records go in another order: a token hash repeated in the batch
 	// is reported here, at its later record, as a store that works in

@@ -207,14 +207,9 @@ func (s *Store) PutConvergent(ctx context.Context, r vault.Record) (vault.Record
 // PutConvergentBatch implements vault.Store: one script call, which Redis
 // runs atomically, so overlapping batches converge as single puts do.
 func (s *Store) PutConvergentBatch(ctx context.Context, recs []vault.Record) ([]vault.Record, []bool, error) {
-	ns, err := rec.PrepareConvergentBatch(recs)
-	if err != nil {
-		return nil, nil, err
-	}
-	stored := make([]vault.Record, len(ns))
-	created := make([]bool, len(ns))
-	if len(ns) == 0 {
-		return stored, created, ctx.Err()
+	ns, stored, created, done, err := rec.ConvergentBatch(ctx, recs)
+	if done {
+		return stored, created, err
 	}
 	args := make([]any, 0, 1+5*len(ns))
 	args = append(args, s.prefix)

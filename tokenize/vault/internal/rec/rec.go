@@ -4,6 +4,7 @@
 package rec
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
@@ -84,6 +85,24 @@ func PrepareBatch(recs []vault.Record) ([]vault.Record, error) {
 		out[i] = n
 	}
 	return out, nil
+}
+
+// ConvergentBatch starts a store's PutConvergentBatch: it returns the
+// prepared records (PrepareConvergentBatch) and the result slices to fill,
+// one entry per record. When done is set the store has nothing to do and
+// returns stored, created and err as they are: err is the invalid record's
+// error, or for an empty batch the context's.
+func ConvergentBatch(ctx context.Context, recs []vault.Record) (ns, stored []vault.Record, created []bool, done bool, err error) {
+	ns, err = PrepareConvergentBatch(recs)
+	if err != nil {
+		return nil, nil, nil, true, err
+	}
+	stored = make([]vault.Record, len(ns))
+	created = make([]bool, len(ns))
+	if len(ns) == 0 {
+		return ns, stored, created, true, ctx.Err()
+	}
+	return ns, stored, created, false, nil
 }
 
 // PrepareConvergentBatch is PrepareBatch for PutConvergentBatch: every
