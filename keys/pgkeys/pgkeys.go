@@ -52,6 +52,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/custos-dev/custos/internal/pgutil"
 	"github.com/custos-dev/custos/internal/sqlident"
 	"github.com/custos-dev/custos/keys"
 )
@@ -115,19 +116,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, name string) error {
 			destroyed_at timestamptz NOT NULL DEFAULT now()
 		)`,
 	}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		// CREATE TABLE IF NOT EXISTS is not safe against itself running
-		// concurrently; the lock makes it so.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey(name)); err != nil {
-			return err
-		}
-		for _, s := range stmts {
-			if _, err := tx.Exec(ctx, s); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = pgutil.MigrateLocked(ctx, pool, "custos/keys/pgkeys/migrate\x00"+name, stmts)
 	if err != nil {
 		return wrap(ctx, "migrate", err)
 	}
@@ -170,14 +159,6 @@ func newQueries(k, t string) queries {
 			INSERT INTO ` + t + ` (subject) VALUES ($1) ON CONFLICT (subject) DO NOTHING`,
 		tombstone: `SELECT destroyed_at FROM ` + t + ` WHERE subject = $1`,
 	}
-}
-
-// migrateLockKey returns the advisory lock key of Migrate for the table
-// name: a 64-bit FNV-1a hash, the same in every process.
-func migrateLockKey(name string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("custos/keys/pgkeys/migrate\x00" + name))
-	return int64(h.Sum64())
 }
 
 // subjectLockKey returns the second half of the subject's advisory lock

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/custos-dev/custos/internal/pgtest"
 	"github.com/custos-dev/custos/internal/testsvc"
 	"github.com/custos-dev/custos/keys"
 	"github.com/custos-dev/custos/keys/keystoretest"
@@ -67,19 +68,7 @@ func postgresMissing() string {
 // required) if there is none. maxConns 0 keeps pgxpool's default.
 func pool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	tb.Helper()
-	cfg, err := pgxpool.ParseConfig(testsvc.PostgresURL(tb))
-	require.NoError(tb, err)
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
-	}
-	p, err := pgxpool.NewWithConfig(ctx, cfg)
-	require.NoError(tb, err)
-	if err := p.Ping(ctx); err != nil {
-		p.Close()
-		testsvc.Unavailable(tb, "PostgreSQL", err)
-	}
-	tb.Cleanup(p.Close)
-	return p
+	return pgtest.Pool(tb, maxConns, nil)
 }
 
 var tableSeq atomic.Int64

@@ -33,7 +33,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"slices"
 	"strings"
@@ -43,6 +42,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/custos-dev/custos/internal/pgutil"
 	"github.com/custos-dev/custos/tokenize/vault"
 	"github.com/custos-dev/custos/tokenize/vault/internal/rec"
 )
@@ -109,8 +109,6 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, name string) error {
 		return err
 	}
 	q := t.ident.Sanitize()
-	h := fnv.New64a()
-	h.Write([]byte("custos-vault:" + strings.Join(t.ident, ".")))
 	stmts := []string{
 		`CREATE TABLE IF NOT EXISTS ` + q + ` (
 			token_hash bytea PRIMARY KEY CHECK (octet_length(token_hash) BETWEEN 1 AND 64),
@@ -126,17 +124,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, name string) error {
 		`CREATE INDEX IF NOT EXISTS ` + t.index("value") + ` ON ` + q + ` (value_hash) WHERE value_hash IS NOT NULL`,
 		`CREATE INDEX IF NOT EXISTS ` + t.index("expires") + ` ON ` + q + ` (expires_at) WHERE expires_at IS NOT NULL`,
 	}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
-			return err
-		}
-		for _, s := range stmts {
-			if _, err := tx.Exec(ctx, s); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err = pgutil.MigrateLocked(ctx, pool, "custos-vault:"+strings.Join(t.ident, "."), stmts)
 	if err != nil {
 		return fmt.Errorf("pgstore: migrate: %w", err)
 	}

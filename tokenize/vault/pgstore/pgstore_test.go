@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/custos-dev/custos/internal/pgtest"
 	"github.com/custos-dev/custos/internal/testsvc"
 	"github.com/custos-dev/custos/tokenize/vault"
 	"github.com/custos-dev/custos/tokenize/vault/pgstore"
@@ -25,20 +26,7 @@ import (
 // required) if there is none. maxConns 0 keeps pgxpool's default.
 func pool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	tb.Helper()
-	url := testsvc.PostgresURL(tb)
-	cfg, err := pgxpool.ParseConfig(url)
-	require.NoError(tb, err)
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
-	}
-	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	require.NoError(tb, err)
-	if err := p.Ping(context.Background()); err != nil {
-		p.Close()
-		testsvc.Unavailable(tb, "PostgreSQL", err)
-	}
-	tb.Cleanup(p.Close)
-	return p
+	return pgtest.Pool(tb, maxConns, nil)
 }
 
 var tableSeq atomic.Int64
@@ -77,18 +65,11 @@ func TestConformance(t *testing.T) {
 // the lookups of hash arrays in pgx's Exec mode instead: the suite passes
 // there too.
 func TestConformanceNoDescriptionCache(t *testing.T) {
-	cfg, err := pgxpool.ParseConfig(testsvc.PostgresURL(t))
-	require.NoError(t, err)
-	cfg.ConnConfig.DescriptionCacheCapacity = 0
-	cfg.ConnConfig.StatementCacheCapacity = 0
-	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
-	cfg.MaxConns = 8
-	p, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(p.Close)
-	if err := p.Ping(context.Background()); err != nil {
-		testsvc.Unavailable(t, "PostgreSQL", err)
-	}
+	p := pgtest.Pool(t, 8, func(cfg *pgxpool.Config) {
+		cfg.ConnConfig.DescriptionCacheCapacity = 0
+		cfg.ConnConfig.StatementCacheCapacity = 0
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	})
 	storetest.Run(t, func(t *testing.T) vault.Store {
 		s, _ := newStore(t, p)
 		return s
