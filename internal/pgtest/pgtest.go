@@ -4,6 +4,10 @@ package pgtest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,4 +41,14 @@ func Pool(tb testing.TB, maxConns int32, configure func(*pgxpool.Config)) *pgxpo
 	}
 	tb.Cleanup(p.Close)
 	return p
+}
+
+var tableSeq atomic.Int64
+
+// TableName returns prefix followed by a random tag and a sequence number:
+// a table name no other test, in this process or another, is using.
+func TableName(prefix string) string {
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return fmt.Sprintf("%s_%s_%d", prefix, hex.EncodeToString(r[:]), tableSeq.Add(1))
 }

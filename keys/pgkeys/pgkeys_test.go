@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,15 +70,11 @@ func pool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	return pgtest.Pool(tb, maxConns, nil)
 }
 
-var tableSeq atomic.Int64
-
 // newTable migrates tables with a name unique to this run and drops them
 // when the test ends.
 func newTable(tb testing.TB, p *pgxpool.Pool) string {
 	tb.Helper()
-	var r [4]byte
-	_, _ = rand.Read(r[:])
-	name := fmt.Sprintf("custos_keys_test_%s_%d", hex.EncodeToString(r[:]), tableSeq.Add(1))
+	name := pgtest.TableName("custos_keys_test")
 	require.NoError(tb, pgkeys.Migrate(ctx, p, name))
 	tb.Cleanup(func() { dropTables(tb, p, name) })
 	return name

@@ -385,14 +385,23 @@ func (s *Store) GetBatch(ctx context.Context, tokenHashes [][]byte) ([]vault.Rec
 	if err := rec.CheckHashes(tokenHashes); err != nil {
 		return nil, err
 	}
-	out := make([]vault.Record, len(tokenHashes))
+	return s.getMany(ctx, tokenHashes, func(_ buckets, th []byte) []byte { return th })
+}
+
+// getMany reads, in one read transaction, the record whose token hash
+// tokenHash(b, k) gives for each key, leaving a zero record where it gives
+// nil or no record exists.
+func (s *Store) getMany(ctx context.Context, ks [][]byte, tokenHash func(b buckets, k []byte) []byte) ([]vault.Record, error) {
+	out := make([]vault.Record, len(ks))
 	err := s.view(ctx, func(b buckets) error {
-		for i, th := range tokenHashes {
-			r, _, err := get(b, th)
-			if err != nil {
-				return err
+		for i, k := range ks {
+			if th := tokenHash(b, k); th != nil {
+				r, _, err := get(b, th)
+				if err != nil {
+					return err
+				}
+				out[i] = r
 			}
-			out[i] = r
 		}
 		return nil
 	})
@@ -425,23 +434,7 @@ func (s *Store) GetByValueBatch(ctx context.Context, valueHashes [][]byte) ([]va
 	if err := rec.CheckValueHashes(valueHashes); err != nil {
 		return nil, err
 	}
-	out := make([]vault.Record, len(valueHashes))
-	err := s.view(ctx, func(b buckets) error {
-		for i, vh := range valueHashes {
-			if th := b.convergent.Get(vh); th != nil {
-				r, _, err := get(b, th)
-				if err != nil {
-					return err
-				}
-				out[i] = r
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.getMany(ctx, valueHashes, func(b buckets, vh []byte) []byte { return b.convergent.Get(vh) })
 }
 
 // Delete implements vault.Store.

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,15 +28,11 @@ func pool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	return pgtest.Pool(tb, maxConns, nil)
 }
 
-var tableSeq atomic.Int64
-
 // newTable migrates a table with a name unique to this run and drops it when
 // the test ends.
 func newTable(tb testing.TB, p *pgxpool.Pool) string {
 	tb.Helper()
-	var r [4]byte
-	_, _ = rand.Read(r[:])
-	name := fmt.Sprintf("custos_vault_test_%s_%d", hex.EncodeToString(r[:]), tableSeq.Add(1))
+	name := pgtest.TableName("custos_vault_test")
 	require.NoError(tb, pgstore.Migrate(context.Background(), p, name))
 	tb.Cleanup(func() {
 		_, err := p.Exec(context.Background(), "DROP TABLE IF EXISTS "+pgx.Identifier{name}.Sanitize())
