@@ -62,6 +62,14 @@ type alphabet struct {
 	ascii2num [256]uint8
 	// For ASCII radix-10 alphabets: the two characters of 0..99.
 	pairs [200]byte
+	// For ASCII alphabets of a radix r ≤ maxPairRadix that is neither 10
+	// nor a power of two: pair16[v] holds the two characters of v < r² (the
+	// first in the low byte), and lemR2, lemR4 are ⌈2^64/r²⌉ and ⌈2^64/r⁴⌉,
+	// the multipliers of exact division (Lemire, Kaser and Kurz, "Faster
+	// remainder by direct computation", 2019) by r² and r⁴ of any v with
+	// v·r² < 2^64, v·r⁴ < 2^64 respectively.
+	pair16       []uint16
+	lemR2, lemR4 uint64
 	// isDigits is set for the alphabet Digits, whose eight-digit groups
 	// are parsed and formatted as whole words.
 	isDigits bool
@@ -151,6 +159,14 @@ func newAlphabet(chars string) (*alphabet, error) {
 		a.c32s = uint(bits.LeadingZeros64(p))
 		a.c32n = p << a.c32s
 		a.c32v = reciprocal(a.c32n)
+		if a.ascii && radix <= maxPairRadix {
+			a.pair16 = make([]uint16, radix*radix)
+			for v := range a.pair16 {
+				a.pair16[v] = uint16(chars[v/radix]) | uint16(chars[v%radix])<<8
+			}
+			a.lemR2 = ^uint64(0)/(r*r) + 1
+			a.lemR4 = ^uint64(0)/(r*r*r*r) + 1
+		}
 	}
 
 	// Powers of the radix up to 2^96, by exact integer multiplication.
@@ -364,6 +380,12 @@ func (a *alphabet) encode(dst []byte, nums []uint16) int {
 // bytes, without a numeral array. A valid numeral of an ASCII alphabet is
 // below 128, so the bad marker 0xFF is the only value with the top bit set.
 
+// maxPairRadix is the largest radix whose ASCII alphabet gets a pair table
+// and the two-level split of putPairs16: r^12 < 2^64, so that a group of
+// eight characters (below r^8) divides exactly by r^4 with one
+// multiplication.
+const maxPairRadix = 40
+
 // numASCII returns NUM_radix(s) for s of at most 2·k64 ASCII characters, and
 // whether every byte was in the alphabet.
 func (a *alphabet) numASCII(s string) (u128, bool) {
@@ -438,6 +460,10 @@ func (a *alphabet) numRevASCII(s string) (u128, bool) {
 
 // putASCII writes STR_radix^len(dst)(x) into dst, most significant first.
 func (a *alphabet) putASCII(x u128, dst []byte) {
+	if a.pair16 != nil && len(dst) > 8 && len(dst) <= 16 {
+		a.putPairs16(x, dst)
+		return
+	}
 	if len(dst) > a.k64 {
 		q, r := a.pow[a.k64].divrem64(x)
 		k := len(dst) - a.k64
@@ -494,6 +520,10 @@ func (a *alphabet) put64(x uint64, dst []byte) {
 // putRevASCII writes REV(STR_radix^len(dst)(x)) into dst: least significant
 // first.
 func (a *alphabet) putRevASCII(x u128, dst []byte) {
+	if a.pair16 != nil && len(dst) > 8 && len(dst) <= 16 {
+		a.putRevPairs16(x, dst)
+		return
+	}
 	if len(dst) > a.k64 {
 		q, r := a.pow[a.k64].divrem64(x)
 		a.putRev64(r, dst[:a.k64])
@@ -718,4 +748,54 @@ func putHalvesDigitsRev(dst []byte, a, b uint64, u int) {
 	ra, rb := bits.ReverseBytes64(digits8(a)), bits.ReverseBytes64(digits8(b))
 	binary.LittleEndian.PutUint64(dst[n-8:], ra>>(8*(n-8))&(1<<(8*(8-v))-1)|rb<<(8*(8-v)))
 	binary.LittleEndian.PutUint64(dst[:8], ra&(1<<(8*u)-1)|rb<<(8*u))
+}
+
+// putPairs16 is putASCII for 8 < len(dst) ≤ 16 and an alphabet with a pair
+// table. The number splits into two groups of eight characters (one
+// division by r^8), each group into two chunks of four (one exact
+// multiplication by ⌈2^64/r^4⌉), each chunk into two pairs (likewise by r²):
+// no dependency chain longer than three divisions, no loop. The two groups
+// are then written as two overlapping 8-byte stores.
+func (a *alphabet) putPairs16(x u128, dst []byte) {
+	hi, lo := a.split8(x)
+	wh, wl := a.group8(hi), a.group8(lo)
+	n := len(dst)
+	binary.LittleEndian.PutUint64(dst[n-8:], wl)
+	binary.LittleEndian.PutUint64(dst[:8], wh>>(8*(16-n))|wl<<(8*(n-8)))
+}
+
+// putRevPairs16 is putRevASCII for 8 < len(dst) ≤ 16 and an alphabet with a
+// pair table: putPairs16's groups, byte-reversed, give REV of the low group
+// first, then REV of the high group's last len(dst)−8 characters.
+func (a *alphabet) putRevPairs16(x u128, dst []byte) {
+	hi, lo := a.split8(x)
+	rh, rl := bits.ReverseBytes64(a.group8(hi)), bits.ReverseBytes64(a.group8(lo))
+	n := len(dst)
+	binary.LittleEndian.PutUint64(dst[:8], rl)
+	binary.LittleEndian.PutUint64(dst[n-8:], rl>>(8*(n-8))|rh<<(8*(16-n)))
+}
+
+// split8 returns x / r^8 and x mod r^8 for x < r^16.
+func (a *alphabet) split8(x u128) (hi, lo uint64) {
+	md := &a.pow[8]
+	if s := md.s; x.hi>>(64-s) == 0 {
+		// x·2^s fits two words (always, for x < r^16 and r ≤ 40): the
+		// quotient x / r^8 < r^8 fits one word.
+		var r uint64
+		hi, r = divrem2(x.hi<<s|x.lo>>(64-s), x.lo<<s, md.dn, md.v)
+		return hi, r >> s
+	}
+	return md.divrem64(x)
+}
+
+// group8 returns the eight characters of g < r^8 as a little-endian word,
+// most significant first.
+func (a *alphabet) group8(g uint64) uint64 {
+	r2, r4 := a.pow[2].m.lo, a.pow[4].m.lo
+	c1, _ := bits.Mul64(g, a.lemR4)
+	c0 := g - c1*r4
+	p3, _ := bits.Mul64(c1, a.lemR2)
+	p1, _ := bits.Mul64(c0, a.lemR2)
+	t := a.pair16
+	return uint64(t[p3]) | uint64(t[c1-p3*r2])<<16 | uint64(t[p1])<<32 | uint64(t[c0-p1*r2])<<48
 }
