@@ -30,10 +30,14 @@ type FF1 struct {
 	// (kernel.go); kjob[n] is the kernel's job for length n under the
 	// default tweak, for every length the kernel takes (minLen ≤ n <
 	// len(kjob); nil without the kernel).
-	rk    *roundKeys
-	kjob  []ff1Job
-	alpha *alphabet
-	tweak []byte
+	rk   *roundKeys
+	kjob []ff1Job
+	// kjob128[n−k128min] is the 128-bit kernel's job for length n under
+	// the default tweak, for every length that kernel takes.
+	kjob128 []ff1Job128
+	k128min int
+	alpha   *alphabet
+	tweak   []byte
 	// prefix[n], for every fast-path length n, is the CBC-MAC state after
 	// FF1's block P and the blocks of Q that hold only the default tweak,
 	// XORed with the constant bytes of Q's last block: what is left to add
@@ -95,6 +99,15 @@ func NewFF1(key, tweak []byte, alphabet string) (*FF1, error) {
 		f.kjob = make([]ff1Job, kmax+1)
 		for n := alpha.minLen; n <= kmax; n++ {
 			f.kjob[n] = newFF1Job(f.rk, alpha, n, f.prefix[n])
+		}
+		// The 128-bit kernel takes k128min..fastMax (both moduli grow
+		// with n).
+		f.k128min = max(alpha.minLen, kmax+1)
+		for f.k128min <= fastMax && !kernel128Lengths(alpha, f.k128min) {
+			f.k128min++
+		}
+		for n := f.k128min; n <= fastMax; n++ {
+			f.kjob128 = append(f.kjob128, newFF1Job128(f.rk, alpha, n, f.prefix[n]))
 		}
 	}
 	clear(scratch[:])
@@ -276,6 +289,14 @@ func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt
 			j = &t
 		}
 		numA.lo, numB.lo = ff1Kernel(j, numA.lo, numB.lo, decrypt)
+	} else if k := n - f.k128min; k >= 0 && k < len(f.kjob128) {
+		// 2^64 ≤ radix^u ≤ radix^v ≤ 2^96 and d = 16: the 128-bit kernel.
+		j := &f.kjob128[k]
+		if !dflt {
+			t := newFF1Job128(f.rk, a, n, x0)
+			j = &t
+		}
+		numA.hi, numA.lo, numB.hi, numB.lo = ff1Kernel128(j, numA.hi, numA.lo, numB.hi, numB.lo, decrypt)
 	} else if mv.barrett {
 		// Both halves at most 2^63: the common case, in single words.
 		numA.lo, numB.lo = f.rounds64(blk, x0, numA.lo, numB.lo, mu, mv, b, d, decrypt)

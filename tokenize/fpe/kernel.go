@@ -159,3 +159,37 @@ func newFF31Job(rk *roundKeys, a *alphabet, n int, tl, tr uint32) ff31Job {
 	}
 	return j
 }
+
+// modRec128 is a modulus 2^64 ≤ m ≤ 2^96 as ff1Kernel128 reads it. Offsets
+// fixed by kernel_amd64.s (checked by TestJobLayout).
+type modRec128 struct {
+	mLo, mHi   uint64 // 0, 8: m
+	muW        uint64 // 16: min(⌊2^128/m⌋, 2^64−1)
+	m3Lo, m3Hi uint64 // 24, 32: 3m
+}
+
+// ff1Job128 is ff1Job for 2^64 ≤ radix^u ≤ radix^v ≤ 2^96 with d = 16
+// (NUM(B) takes 9 to 12 bytes): y is the whole AES output. Offsets fixed by
+// kernel_amd64.s (checked by TestJobLayout).
+type ff1Job128 struct {
+	rk   *roundKeys   // 0
+	mods [2]modRec128 // 8: radix^u (even rounds), radix^v (odd rounds)
+	k    [10][16]byte // 88: as ff1Job.k
+}
+
+// kernel128Lengths reports whether n takes ff1Kernel128: both moduli at
+// least 2^64 (lazyWide applies) and NUM(B) longer than 8 bytes (d = 16).
+func kernel128Lengths(a *alphabet, n int) bool {
+	return a.pow[n/2].m.hi != 0 && a.pow[n-n/2].numBytes >= 9
+}
+
+// newFF1Job128 returns the 128-bit kernel's job for inputs of n characters
+// whose prefix is x0.
+func newFF1Job128(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job128 {
+	j := ff1Job128{rk: rk}
+	for i, md := range []*modulus{&a.pow[n/2], &a.pow[n-n/2]} {
+		j.mods[i] = modRec128{md.m.lo, md.m.hi, md.muW, md.m3.lo, md.m3.hi}
+	}
+	j.k = newFF1Job(rk, a, n, x0).k
+	return j
+}

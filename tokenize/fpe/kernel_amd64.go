@@ -32,3 +32,10 @@ func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64)
 //
 //go:noescape
 func aesChain(rk *roundKeys, state *[16]byte, n int)
+
+// ff1Kernel128 runs the ten FF1 rounds of j (see ff1Job128) on NUM(A) =
+// ahi·2^64 + alo and NUM(B) = bhi·2^64 + blo and returns the final NUM(A)
+// and NUM(B), high words first. It only reads j.
+//
+//go:noescape
+func ff1Kernel128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64)

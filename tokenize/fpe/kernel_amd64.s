@@ -306,6 +306,148 @@ ff31out:
 	CLEAR_XMM
 	RET
 
+// FF1 128-bit modulus records in ff1Job128: even rounds (radix^u) and odd
+// rounds (radix^v); fields m (low, high word), muW = min(⌊2^128/m⌋,
+// 2^64−1) and 3m (low, high word) at +0, +8, +16, +24, +32.
+#define W_EVEN 8
+#define W_ODD 48
+
+// W_BLOCK(HI, LO, K) starts a round: X0 = NUM_b(HI·2^64 + LO) in the last
+// b bytes, big-endian, XOR K.
+#define W_BLOCK(HI, LO, K) \
+	MOVQ       HI, X0; \
+	MOVQ       LO, X12; \
+	PUNPCKLQDQ X12, X0; \
+	PSHUFB     X11, X0; \
+	PXOR       K, X0
+
+// W_R(MOD) sets CX:BX to y − q̂·m, congruent to y = NUM(the 16 bytes of X0)
+// modulo m and below 3m, with q̂ = ⌊y_hi·muW/2^64⌋ (modulus.lazyWide).
+// Clobbers AX, DX, R12, X0, X12.
+#define W_R(MOD) \
+	PSHUFB  X11, X0; \
+	MOVQ    X0, CX; \
+	MOVHLPS X0, X12; \
+	MOVQ    X12, BX; \
+	MOVQ    CX, AX; \
+	MULQ    MOD+16(DI); \
+	MOVQ    DX, R12; \
+	MOVQ    DX, AX; \
+	MULQ    MOD(DI); \
+	IMULQ   MOD+8(DI), R12; \
+	ADDQ    R12, DX; \
+	SUBQ    AX, BX; \
+	SBBQ    DX, CX
+
+// W_SUB(MOD) subtracts m from CX:BX unless that borrows. Clobbers R12, R13.
+#define W_SUB(MOD) \
+	MOVQ    BX, R12; \
+	MOVQ    CX, R13; \
+	SUBQ    MOD(DI), R12; \
+	SBBQ    MOD+8(DI), R13; \
+	CMOVQCC R12, BX; \
+	CMOVQCC R13, CX
+
+// W_MOD4(MOD) reduces CX:BX < 4m modulo m.
+#define W_MOD4(MOD) \
+	W_SUB(MOD); \
+	W_SUB(MOD); \
+	W_SUB(MOD)
+
+// One FF1 encryption round on 128-bit halves: c = (A + y) mod m, A, B = B,
+// c. A is R10:R8, B is R11:R9.
+#define W_ENC(K, MOD, l10, l12, done) \
+	W_BLOCK(R11, R9, K); \
+	AES_ROUNDS(l10, l12, done); \
+	W_R(MOD); \
+	ADDQ  R8, BX; \
+	ADCQ  R10, CX; \
+	W_MOD4(MOD); \
+	MOVQ  R9, R8; \
+	MOVQ  R11, R10; \
+	MOVQ  BX, R9; \
+	MOVQ  CX, R11
+
+// One FF1 decryption round on 128-bit halves: c = (B − y) mod m, computed
+// as (B + 3m − r) mod m with r < 3m; A, B = c, A.
+#define W_DEC(K, MOD, l10, l12, done) \
+	W_BLOCK(R10, R8, K); \
+	AES_ROUNDS(l10, l12, done); \
+	W_R(MOD); \
+	MOVQ  R9, R12; \
+	MOVQ  R11, R13; \
+	ADDQ  MOD+24(DI), R12; \
+	ADCQ  MOD+32(DI), R13; \
+	SUBQ  BX, R12; \
+	SBBQ  CX, R13; \
+	MOVQ  R12, BX; \
+	MOVQ  R13, CX; \
+	W_MOD4(MOD); \
+	MOVQ  R8, R9; \
+	MOVQ  R10, R11; \
+	MOVQ  BX, R8; \
+	MOVQ  CX, R10
+
+// func ff1Kernel128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64)
+//
+// The ten FF1 rounds for 2^64 ≤ radix^u ≤ radix^v ≤ 2^96 and d = 16,
+// unrolled: NUM(A) and NUM(B) in two words each, the lazy reduction of
+// modulus.feistel128. Returns NUM(A) and NUM(B), high word first.
+// Registers: DI the job, SI the round keys, R10:R8 NUM(A), R11:R9 NUM(B),
+// X1..X10 the block constants (ff1Job128.k), X11 the swapHalves shuffle.
+TEXT ·ff1Kernel128(SB), NOSPLIT, $0-80
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  swapHalves<>(SB), X11
+	MOVOU  88(DI), X1
+	MOVOU  104(DI), X2
+	MOVOU  120(DI), X3
+	MOVOU  136(DI), X4
+	MOVOU  152(DI), X5
+	MOVOU  168(DI), X6
+	MOVOU  184(DI), X7
+	MOVOU  200(DI), X8
+	MOVOU  216(DI), X9
+	MOVOU  232(DI), X10
+	MOVQ   ahi+8(FP), R10
+	MOVQ   alo+16(FP), R8
+	MOVQ   bhi+24(FP), R11
+	MOVQ   blo+32(FP), R9
+	CMPB   decrypt+40(FP), $0
+	JNE    wdec
+
+	W_ENC(X1, W_EVEN, w0a, w0b, w0c)
+	W_ENC(X2, W_ODD, w1a, w1b, w1c)
+	W_ENC(X3, W_EVEN, w2a, w2b, w2c)
+	W_ENC(X4, W_ODD, w3a, w3b, w3c)
+	W_ENC(X5, W_EVEN, w4a, w4b, w4c)
+	W_ENC(X6, W_ODD, w5a, w5b, w5c)
+	W_ENC(X7, W_EVEN, w6a, w6b, w6c)
+	W_ENC(X8, W_ODD, w7a, w7b, w7c)
+	W_ENC(X9, W_EVEN, w8a, w8b, w8c)
+	W_ENC(X10, W_ODD, w9a, w9b, w9c)
+	JMP wout
+
+wdec:
+	W_DEC(X10, W_ODD, v9a, v9b, v9c)
+	W_DEC(X9, W_EVEN, v8a, v8b, v8c)
+	W_DEC(X8, W_ODD, v7a, v7b, v7c)
+	W_DEC(X7, W_EVEN, v6a, v6b, v6c)
+	W_DEC(X6, W_ODD, v5a, v5b, v5c)
+	W_DEC(X5, W_EVEN, v4a, v4b, v4c)
+	W_DEC(X4, W_ODD, v3a, v3b, v3c)
+	W_DEC(X3, W_EVEN, v2a, v2b, v2c)
+	W_DEC(X2, W_ODD, v1a, v1b, v1c)
+	W_DEC(X1, W_EVEN, v0a, v0b, v0c)
+
+wout:
+	MOVQ R10, ret+48(FP)
+	MOVQ R8, ret1+56(FP)
+	MOVQ R11, ret2+64(FP)
+	MOVQ R9, ret3+72(FP)
+	CLEAR_XMM
+	RET
+
 // func aesChain(rk *roundKeys, state *[16]byte, n int)
 //
 // Encrypts state n times in a row under rk (AES-128 only), each input the

@@ -15,3 +15,7 @@ func subWord(uint32) uint32 { panic(noKernels) }
 func ff1Kernel(*ff1Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }
 
 func ff31Kernel(*ff31Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }
+
+func ff1Kernel128(*ff1Job128, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64) {
+	panic(noKernels)
+}

@@ -32,6 +32,14 @@ func TestJobLayout(t *testing.T) {
 	require.Equal(t, []uintptr{0, 8, 40, 72, 232},
 		[]uintptr{unsafe.Offsetof(j.rk), unsafe.Offsetof(j.mods), unsafe.Offsetof(j.mods) + unsafe.Sizeof(m),
 			unsafe.Offsetof(j.k), unsafe.Sizeof(j)})
+	var w modRec128
+	require.Equal(t, []uintptr{0, 8, 16, 24, 32, 40},
+		[]uintptr{unsafe.Offsetof(w.mLo), unsafe.Offsetof(w.mHi), unsafe.Offsetof(w.muW),
+			unsafe.Offsetof(w.m3Lo), unsafe.Offsetof(w.m3Hi), unsafe.Sizeof(w)})
+	var j128 ff1Job128
+	require.Equal(t, []uintptr{0, 8, 48, 88, 248},
+		[]uintptr{unsafe.Offsetof(j128.rk), unsafe.Offsetof(j128.mods), unsafe.Offsetof(j128.mods) + unsafe.Sizeof(w),
+			unsafe.Offsetof(j128.k), unsafe.Sizeof(j128)})
 	var k ff31Job
 	require.Equal(t, []uintptr{0, 8, 40, 72, 200},
 		[]uintptr{unsafe.Offsetof(k.rk), unsafe.Offsetof(k.mods), unsafe.Offsetof(k.mods) + unsafe.Sizeof(m),
@@ -129,7 +137,7 @@ func TestKernelMatchesCryptoAESPath(t *testing.T) {
 			g3 := f3.withoutKernel()
 			chars := []rune(alphabet)
 			for n := f1.MinLength(); n <= 2*f1.alpha.maxHalf(); n++ {
-				if !kernelModulus(&f1.alpha.pow[n-n/2]) && !kernelModulus(&f1.alpha.pow[(n+1)/2]) {
+				if !kernelModulus(&f1.alpha.pow[n-n/2]) && !kernelModulus(&f1.alpha.pow[(n+1)/2]) && !kernel128Lengths(f1.alpha, n) {
 					continue
 				}
 				kernelCalls++
@@ -260,7 +268,7 @@ func TestHalvesDigits(t *testing.T) {
 // withoutKernel returns a copy of f that runs on crypto/aes only.
 func (f *FF1) withoutKernel() *FF1 {
 	g := *f
-	g.rk, g.kjob = nil, nil
+	g.rk, g.kjob, g.kjob128 = nil, nil, nil
 	return &g
 }
 
