@@ -165,7 +165,8 @@ func newFF31Job(rk *roundKeys, a *alphabet, n int, tl, tr uint32) ff31Job {
 type modRec128 struct {
 	mLo, mHi   uint64 // 0, 8: m
 	muW        uint64 // 16: min(⌊2^128/m⌋, 2^64−1)
-	m3Lo, m3Hi uint64 // 24, 32: 3m
+	m2Lo, m2Hi uint64 // 24, 32: 2m
+	m3Lo, m3Hi uint64 // 40, 48: 3m
 }
 
 // ff1Job128 is ff1Job for 2^64 ≤ radix^u ≤ radix^v ≤ 2^96 with d = 16
@@ -188,7 +189,7 @@ func kernel128Lengths(a *alphabet, n int) bool {
 func newFF1Job128(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job128 {
 	j := ff1Job128{rk: rk}
 	for i, md := range []*modulus{&a.pow[n/2], &a.pow[n-n/2]} {
-		j.mods[i] = modRec128{md.m.lo, md.m.hi, md.muW, md.m3.lo, md.m3.hi}
+		j.mods[i] = modRec128{md.m.lo, md.m.hi, md.muW, md.m2.lo, md.m2.hi, md.m3.lo, md.m3.hi}
 	}
 	j.k = newFF1Job(rk, a, n, x0).k
 	return j

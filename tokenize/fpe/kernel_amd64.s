@@ -308,9 +308,10 @@ ff31out:
 
 // FF1 128-bit modulus records in ff1Job128: even rounds (radix^u) and odd
 // rounds (radix^v); fields m (low, high word), muW = min(⌊2^128/m⌋,
-// 2^64−1) and 3m (low, high word) at +0, +8, +16, +24, +32.
+// 2^64−1), 2m and 3m (low, high word each) at +0, +8, +16, +24, +32, +40,
+// +48.
 #define W_EVEN 8
-#define W_ODD 48
+#define W_ODD 64
 
 // W_BLOCK(HI, LO, K) starts a round: X0 = NUM_b(HI·2^64 + LO) in the last
 // b bytes, big-endian, XOR K.
@@ -321,47 +322,54 @@ ff31out:
 	PSHUFB     X11, X0; \
 	PXOR       K, X0
 
-// W_R(MOD) sets CX:BX to y − q̂·m, congruent to y = NUM(the 16 bytes of X0)
-// modulo m and below 3m, with q̂ = ⌊y_hi·muW/2^64⌋ (modulus.lazyWide).
-// Clobbers AX, DX, R12, X0, X12.
-#define W_R(MOD) \
+// W_Y reads y = NUM(the 16 bytes of X0) into CX:BX and starts the lazy
+// reduction (modulus.lazyWide): DX = q̂ = ⌊y_hi·muW/2^64⌋. Clobbers AX,
+// X0, X12.
+#define W_Y(MOD) \
 	PSHUFB  X11, X0; \
 	MOVQ    X0, CX; \
 	MOVHLPS X0, X12; \
 	MOVQ    X12, BX; \
 	MOVQ    CX, AX; \
-	MULQ    MOD+16(DI); \
-	MOVQ    DX, R12; \
-	MOVQ    DX, AX; \
-	MULQ    MOD(DI); \
-	IMULQ   MOD+8(DI), R12; \
-	ADDQ    R12, DX; \
-	SUBQ    AX, BX; \
-	SBBQ    DX, CX
+	MULQ    MOD+16(DI)
 
-// W_SUB(MOD) subtracts m from CX:BX unless that borrows. Clobbers R12, R13.
-#define W_SUB(MOD) \
-	MOVQ    BX, R12; \
-	MOVQ    CX, R13; \
-	SUBQ    MOD(DI), R12; \
-	SBBQ    MOD+8(DI), R13; \
-	CMOVQCC R12, BX; \
-	CMOVQCC R13, CX
+// W_QM(MOD) sets DX:AX to q̂·m (mod 2^128) for q̂ in DX. Clobbers R12.
+#define W_QM(MOD) \
+	MOVQ  DX, R12; \
+	MOVQ  DX, AX; \
+	MULQ  MOD(DI); \
+	IMULQ MOD+8(DI), R12; \
+	ADDQ  R12, DX
 
-// W_MOD4(MOD) reduces CX:BX < 4m modulo m.
+// W_MOD4(MOD) reduces CX:BX < 4m modulo m: minus 2m unless that borrows,
+// then minus m unless that borrows. Clobbers AX, DX.
 #define W_MOD4(MOD) \
-	W_SUB(MOD); \
-	W_SUB(MOD); \
-	W_SUB(MOD)
+	MOVQ    BX, AX; \
+	MOVQ    CX, DX; \
+	SUBQ    MOD+24(DI), AX; \
+	SBBQ    MOD+32(DI), DX; \
+	CMOVQCC AX, BX; \
+	CMOVQCC DX, CX; \
+	MOVQ    BX, AX; \
+	MOVQ    CX, DX; \
+	SUBQ    MOD(DI), AX; \
+	SBBQ    MOD+8(DI), DX; \
+	CMOVQCC AX, BX; \
+	CMOVQCC DX, CX
 
 // One FF1 encryption round on 128-bit halves: c = (A + y) mod m, A, B = B,
-// c. A is R10:R8, B is R11:R9.
+// c, with c = (y + A) − q̂·m below 4m (y + A is added while the
+// multiplications run; the arithmetic is modulo 2^128, exact for c). A is
+// R10:R8, B is R11:R9.
 #define W_ENC(K, MOD, l10, l12, done) \
 	W_BLOCK(R11, R9, K); \
 	AES_ROUNDS(l10, l12, done); \
-	W_R(MOD); \
+	W_Y(MOD); \
 	ADDQ  R8, BX; \
 	ADCQ  R10, CX; \
+	W_QM(MOD); \
+	SUBQ  AX, BX; \
+	SBBQ  DX, CX; \
 	W_MOD4(MOD); \
 	MOVQ  R9, R8; \
 	MOVQ  R11, R10; \
@@ -369,19 +377,22 @@ ff31out:
 	MOVQ  CX, R11
 
 // One FF1 decryption round on 128-bit halves: c = (B − y) mod m, computed
-// as (B + 3m − r) mod m with r < 3m; A, B = c, A.
+// as B + 3m − (y − q̂·m) in (0, 4m); A, B = c, A.
 #define W_DEC(K, MOD, l10, l12, done) \
 	W_BLOCK(R10, R8, K); \
 	AES_ROUNDS(l10, l12, done); \
-	W_R(MOD); \
+	W_Y(MOD); \
 	MOVQ  R9, R12; \
 	MOVQ  R11, R13; \
-	ADDQ  MOD+24(DI), R12; \
-	ADCQ  MOD+32(DI), R13; \
+	ADDQ  MOD+40(DI), R12; \
+	ADCQ  MOD+48(DI), R13; \
 	SUBQ  BX, R12; \
 	SBBQ  CX, R13; \
 	MOVQ  R12, BX; \
 	MOVQ  R13, CX; \
+	W_QM(MOD); \
+	ADDQ  AX, BX; \
+	ADCQ  DX, CX; \
 	W_MOD4(MOD); \
 	MOVQ  R8, R9; \
 	MOVQ  R10, R11; \
@@ -399,16 +410,16 @@ TEXT ·ff1Kernel128(SB), NOSPLIT, $0-80
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
 	MOVOU  swapHalves<>(SB), X11
-	MOVOU  88(DI), X1
-	MOVOU  104(DI), X2
-	MOVOU  120(DI), X3
-	MOVOU  136(DI), X4
-	MOVOU  152(DI), X5
-	MOVOU  168(DI), X6
-	MOVOU  184(DI), X7
-	MOVOU  200(DI), X8
-	MOVOU  216(DI), X9
-	MOVOU  232(DI), X10
+	MOVOU  120(DI), X1
+	MOVOU  136(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  168(DI), X4
+	MOVOU  184(DI), X5
+	MOVOU  200(DI), X6
+	MOVOU  216(DI), X7
+	MOVOU  232(DI), X8
+	MOVOU  248(DI), X9
+	MOVOU  264(DI), X10
 	MOVQ   ahi+8(FP), R10
 	MOVQ   alo+16(FP), R8
 	MOVQ   bhi+24(FP), R11

@@ -33,11 +33,12 @@ func TestJobLayout(t *testing.T) {
 		[]uintptr{unsafe.Offsetof(j.rk), unsafe.Offsetof(j.mods), unsafe.Offsetof(j.mods) + unsafe.Sizeof(m),
 			unsafe.Offsetof(j.k), unsafe.Sizeof(j)})
 	var w modRec128
-	require.Equal(t, []uintptr{0, 8, 16, 24, 32, 40},
+	require.Equal(t, []uintptr{0, 8, 16, 24, 32, 40, 48, 56},
 		[]uintptr{unsafe.Offsetof(w.mLo), unsafe.Offsetof(w.mHi), unsafe.Offsetof(w.muW),
+			unsafe.Offsetof(w.m2Lo), unsafe.Offsetof(w.m2Hi),
 			unsafe.Offsetof(w.m3Lo), unsafe.Offsetof(w.m3Hi), unsafe.Sizeof(w)})
 	var j128 ff1Job128
-	require.Equal(t, []uintptr{0, 8, 48, 88, 248},
+	require.Equal(t, []uintptr{0, 8, 64, 120, 280},
 		[]uintptr{unsafe.Offsetof(j128.rk), unsafe.Offsetof(j128.mods), unsafe.Offsetof(j128.mods) + unsafe.Sizeof(w),
 			unsafe.Offsetof(j128.k), unsafe.Sizeof(j128)})
 	var k ff31Job
