@@ -70,6 +70,9 @@ type alphabet struct {
 	// v·r² < 2^64, v·r⁴ < 2^64 respectively.
 	pair16       []uint16
 	lemR2, lemR4 uint64
+	// isBase36 is set for the alphabet Base36, whose groups of eight
+	// characters are parsed as whole words (base36Word).
+	isBase36 bool
 	// isDigits is set for the alphabet Digits, whose eight-digit groups
 	// are parsed and formatted as whole words.
 	isDigits bool
@@ -159,6 +162,7 @@ func newAlphabet(chars string) (*alphabet, error) {
 		a.c32s = uint(bits.LeadingZeros64(p))
 		a.c32n = p << a.c32s
 		a.c32v = reciprocal(a.c32n)
+		a.isBase36 = chars == Base36
 		if a.ascii && radix <= maxPairRadix {
 			a.pair16 = make([]uint16, radix*radix)
 			for v := range a.pair16 {
@@ -798,4 +802,38 @@ func (a *alphabet) group8(g uint64) uint64 {
 	p1, _ := bits.Mul64(c0, a.lemR2)
 	t := a.pair16
 	return uint64(t[p3]) | uint64(t[c1-p3*r2])<<16 | uint64(t[p1])<<32 | uint64(t[c0-p1*r2])<<48
+}
+
+// base36Word returns the value of the eight Base36 characters of w
+// (little-endian: byte 0 is the most significant), and whether all eight
+// are in the alphabet. Each byte is classified with range tests on all
+// eight lanes at once (no lane can carry into the next: every byte is
+// checked below 0x80 first), mapped to its numeral, and the numerals are
+// combined in pairs, quads and the whole word with three multiplications.
+func base36Word(w uint64) (uint64, bool) {
+	const hi = 0x8080808080808080
+	const ones = 0x0101010101010101
+	geD := (w + 0x50*ones) & hi // ≥ '0'
+	gtD := (w + 0x46*ones) & hi // > '9'
+	geL := (w + 0x1F*ones) & hi // ≥ 'a'
+	gtL := (w + 0x05*ones) & hi // > 'z'
+	letter := geL &^ gtL
+	if w&hi != 0 || (geD&^gtD)|letter != hi {
+		return 0, false
+	}
+	v := w - 0x30*ones - (letter>>7)*0x27 // '0'..'9' → 0..9, 'a'..'z' → 10..35
+	p := (v&0x00FF00FF00FF00FF)*36 + (v>>8)&0x00FF00FF00FF00FF
+	q := (p&0x0000FFFF0000FFFF)*1296 + (p>>16)&0x0000FFFF0000FFFF
+	return (q&0xFFFFFFFF)*1679616 + q>>32, true
+}
+
+// numBase36 returns NUM_36(s) for 8 < len(s) ≤ 16 Base36 characters: two
+// overlapping 8-byte loads, the high group padded with leading '0's.
+func numBase36(s string) (u128, bool) {
+	n := len(s)
+	lo, okLo := base36Word(load64(s[n-8:]))
+	hi, okHi := base36Word(load64(s)<<(8*(16-n)) | zeros8>>(8*(n-8)))
+	h, l := bits.Mul64(hi, 2821109907456) // 36^8
+	l, c := bits.Add64(l, lo, 0)
+	return u128{h + c, l}, okLo && okHi
 }

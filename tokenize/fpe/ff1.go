@@ -258,6 +258,13 @@ func (f *FF1) cryptFast(dst []byte, x string, n int, tweak []byte, dflt, decrypt
 		if numA.lo, numB.lo, ok = parseHalvesDigits(x, u); !ok {
 			return dst, errNotInAlphabet(x, a)
 		}
+	} else if a.isBase36 && u > 8 && n-u <= 16 {
+		var okA, okB bool
+		numA, okA = numBase36(x[:u])
+		numB, okB = numBase36(x[u:])
+		if !okA || !okB {
+			return dst, errNotInAlphabet(x, a)
+		}
 	} else if a.ascii {
 		var okA, okB bool
 		numA, okA = a.numASCII(x[:u])

@@ -279,3 +279,39 @@ func (f *FF31) withoutKernel() *FF31 {
 	g.rk, g.kjob = nil, nil
 	return &g
 }
+
+// TestBase36Words checks the word-wide Base36 parser against the
+// character-by-character one on every length it takes, and that any byte
+// outside the alphabet, at any position, is refused.
+func TestBase36Words(t *testing.T) {
+	a, err := newAlphabet(Base36)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(13, 14))
+	for n := 9; n <= 16; n++ {
+		for k := range 3000 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = Base36[rng.IntN(36)]
+			}
+			if k == 0 {
+				copy(b, strings.Repeat("z", n))
+			}
+			want, ok := a.numASCII(string(b))
+			require.True(t, ok)
+			got, ok := numBase36(string(b))
+			require.True(t, ok, string(b))
+			require.Equal(t, want, got, string(b))
+		}
+		for pos := range n {
+			for c := range 256 {
+				if strings.IndexByte(Base36, byte(c)) >= 0 {
+					continue
+				}
+				b := []byte(strings.Repeat("a", n))
+				b[pos] = byte(c)
+				_, ok := numBase36(string(b))
+				require.False(t, ok, "length %d, byte %#x at %d", n, c, pos)
+			}
+		}
+	}
+}

@@ -141,6 +141,15 @@ func BenchmarkFloorRatio(b *testing.B) {
 		r36a, r36b = rf36.rounds128(regBlk, rf36.prefix[32], r36a, r36b, m16, m16, m16.numBytes, 16, false)
 		return "", nil
 	}})
+	// The same rounds in the 128-bit kernel, where it runs.
+	if k := 32 - rf36.k128min; rf36.rk != nil && k >= 0 && k < len(rf36.kjob128) {
+		j := &rf36.kjob128[k]
+		ka, kb := r36a, r36b
+		run(target{"parts/kernel128_base36_32", 10, func() (string, error) {
+			ka.hi, ka.lo, kb.hi, kb.lo = ff1Kernel128(j, ka.hi, ka.lo, kb.hi, kb.lo, false)
+			return "", nil
+		}})
+	}
 	for _, c := range benchCases {
 		a, err := newAlphabet(c.alphabet)
 		if err != nil {
