@@ -63,12 +63,14 @@
 // the figures.
 //
 // On amd64 processors with AES-NI, calls whose halves are below 2^32 (up to
-// 18 decimal digits, 12 base-36 characters) run all their rounds in one
-// assembly kernel that keeps the block in a vector register, using the AES
-// instructions with the standard key schedule; it gives the results of
-// crypto/aes (tested for every key size against it and on every vector). All
-// other calls, all other platforms, the purego build tag and FIPS 140-3 mode
-// (GODEBUG=fips140=on, whose module boundary is crypto/aes) use crypto/aes.
+// 18 decimal digits, 12 base-36 characters; FF1 and FF3-1) or, for FF1,
+// between 2^64 and 2^96 (40 to 56 decimal digits, 26 to 36 base-36
+// characters) run all their rounds in one assembly kernel that keeps the
+// block in a vector register, using the AES instructions with the standard
+// key schedule; it gives the results of crypto/aes (tested for every key
+// size against it and on every vector). All other calls, all other
+// platforms, the purego build tag and FIPS 140-3 mode (GODEBUG=fips140=on,
+// whose module boundary is crypto/aes) use crypto/aes.
 package fpe
 
 import (
