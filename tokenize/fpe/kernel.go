@@ -7,7 +7,7 @@ import (
 )
 
 // This file holds what the AES-NI kernels (kernel_amd64.s) need from Go: the
-// AES key schedule and the job records the kernels read and write.
+// AES key schedule and the job records the kernels read.
 //
 // The FF1 and FF3-1 rounds are a chain: each AES input depends on the
 // previous AES output through a few integer operations. Through
@@ -17,8 +17,8 @@ import (
 // (BENCHMARKS.md). The kernels run all the rounds of one call with the
 // block in a vector register and the numbers in integer registers. They use
 // the processor's AES instructions with the standard key schedule computed
-// here; TestKernelMatchesCryptoAES checks both against crypto/aes for every
-// key size, and every vector test runs through them. Where they cannot run
+// here; TestKernelMatchesCryptoAESPath checks them against the crypto/aes
+// rounds for every key size, and every vector test runs through them. Where they cannot run
 // (another architecture, no AES-NI, the purego build tag, or FIPS 140-3 mode,
 // whose boundary is crypto/aes), the package uses crypto/aes instead.
 

@@ -41,8 +41,9 @@ TEXT ·subWord(SB), NOSPLIT, $0-12
 	MOVL       AX, ret+8(FP)
 	RET
 
-// AES encrypts X0 under the round keys at SI, whose first key X0 already
-// holds; nr is at 240(SI). label names the three exits.
+// AES_ROUNDS encrypts X0 under the round keys at SI, the first of which
+// the caller has already XORed into X0; nr is at 240(SI). l10, l12 and done
+// are labels, distinct for every use of the macro.
 #define AES_ROUNDS(l10, l12, done) \
 	AESENC     16(SI), X0; \
 	AESENC     32(SI), X0; \
