@@ -116,20 +116,25 @@ type ff1Job struct {
 // prefix (see FF1.prefix) is x0.
 func newFF1Job(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job {
 	mu, mv := &a.pow[n/2], &a.pow[n-n/2]
-	j := ff1Job{rk: rk, mods: [2]modRec{newModRec(mu), newModRec(mv)}}
+	return ff1Job{rk: rk, mods: [2]modRec{newModRec(mu), newModRec(mv)}, k: ff1BlockConstants(rk, x0, mv.numBytes)}
+}
+
+// ff1BlockConstants returns the AES inputs of FF1's ten rounds less NUM(B)
+// (b bytes), whitened with the first round key: x0 in block byte order with
+// the round number in the byte just before NUM(B). Both kernels use them.
+func ff1BlockConstants(rk *roundKeys, x0 u128, b int) [10][16]byte {
 	var base [16]byte
 	binary.BigEndian.PutUint64(base[:8], x0.hi)
 	binary.BigEndian.PutUint64(base[8:], x0.lo)
 	for i := range base {
 		base[i] ^= rk[i]
 	}
-	// The round number is the byte just before NUM(B)'s b bytes.
-	at := 15 - mv.numBytes
-	for i := range j.k {
-		j.k[i] = base
-		j.k[i][at] ^= byte(i)
+	var k [10][16]byte
+	for i := range k {
+		k[i] = base
+		k[i][15-b] ^= byte(i)
 	}
-	return j
+	return k
 }
 
 // ff31Job is what the kernel needs of an FF3-1 call besides the two
@@ -191,6 +196,6 @@ func newFF1Job128(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job128 {
 	for i, md := range []*modulus{&a.pow[n/2], &a.pow[n-n/2]} {
 		j.mods[i] = modRec128{md.m.lo, md.m.hi, md.muW, md.m2.lo, md.m2.hi, md.m3.lo, md.m3.hi}
 	}
-	j.k = newFF1Job(rk, a, n, x0).k
+	j.k = ff1BlockConstants(rk, x0, a.pow[n-n/2].numBytes)
 	return j
 }
