@@ -233,17 +233,15 @@ func (f *FF1) appendCrypt(dst []byte, x string, tweak []byte, dflt, decrypt bool
 
 // cryptDigits is cryptFast for the commonest case, kept free of its
 // generality: 8 to 16 characters of the alphabet Digits, the default tweak,
-// and the kernel (f.kjob set; radix^8 < 2^32).
+// and the kernel (f.kjob set; radix^8 < 2^32), which reads and writes the
+// digits itself (digitCodec).
 func (f *FF1) cryptDigits(dst []byte, x string, decrypt bool) ([]byte, error) {
-	n, u := len(x), len(x)/2
-	numA, numB, ok := parseHalvesDigits(x, u)
-	if !ok {
+	n := len(x)
+	d, out := grow(dst, n)
+	if _, _, ok := ff1Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[0][n], &out[0], unsafe.StringData(x)); !ok {
 		return dst, errNotInAlphabet(x, f.alpha)
 	}
-	numA, numB = ff1Kernel(&f.kjob[n], numA, numB, decrypt)
-	dst, out := grow(dst, n)
-	putHalvesDigits(out, numA, numB, u)
-	return dst, nil
+	return d, nil
 }
 
 // cryptFast runs FF1 on inputs whose halves are below 2^96, in fixed-width

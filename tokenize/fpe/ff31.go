@@ -191,16 +191,13 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([]byte, error) {
 	a := f.alpha
 	if n := len(x); a.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && n < len(f.kjob) {
-		// The commonest case, kept free of the generality below.
-		u := (n + 1) / 2
-		numA, numB, ok := parseHalvesDigitsRev(x, u)
-		if !ok {
+		// The commonest case, kept free of the generality below: the
+		// kernel reads and writes the digits itself.
+		d, out := grow(dst, n)
+		if _, _, ok := ff31Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[1][n], &out[0], unsafe.StringData(x)); !ok {
 			return dst, errNotInAlphabet(x, a)
 		}
-		numA, numB = ff31Kernel(&f.kjob[n], numA, numB, decrypt)
-		dst, out := grow(dst, n)
-		putHalvesDigitsRev(out, numA, numB, u)
-		return dst, nil
+		return d, nil
 	}
 	n := a.charCount(x)
 	if n < a.minLen {
@@ -211,7 +208,13 @@ func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([
 	}
 	u := (n + 1) / 2
 	var numA, numB u128
-	if a.ascii {
+	digits := a.isDigits && n >= 8 && n <= 16
+	if digits {
+		var ok bool
+		if numA.lo, numB.lo, ok = parseHalvesDigitsRev(x, u); !ok {
+			return dst, errNotInAlphabet(x, a)
+		}
+	} else if a.ascii {
 		var okA, okB bool
 		numA, okA = a.numRevASCII(x[:u])
 		numB, okB = a.numRevASCII(x[u:])
@@ -245,6 +248,11 @@ func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([
 	}
 	clear(blk[:])
 
+	if digits {
+		dst, out := grow(dst, n)
+		putHalvesDigitsRev(out, numA.lo, numB.lo, u)
+		return dst, nil
+	}
 	if a.ascii {
 		dst, out := grow(dst, n)
 		a.putRevASCII(numA, out[:u])

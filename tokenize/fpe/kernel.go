@@ -199,3 +199,90 @@ func newFF1Job128(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job128 {
 	j.k = ff1BlockConstants(rk, x0, a.pow[n-n/2].numBytes)
 	return j
 }
+
+// ff1Kernel runs the ten FF1 rounds of j on NUM(A) = a and NUM(B) = b and
+// returns the final NUM(A) and NUM(B).
+func ff1Kernel(j *ff1Job, a, b uint64, decrypt bool) (uint64, uint64) {
+	a, b, _ = ff1Rounds(j, a, b, decrypt, nil, nil, nil)
+	return a, b
+}
+
+// ff31Kernel runs the eight FF3-1 rounds of j on NUM(REV(A)) = a and
+// NUM(REV(B)) = b and returns the final values.
+func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64) {
+	a, b, _ = ff31Rounds(j, a, b, decrypt, nil, nil, nil)
+	return a, b
+}
+
+// digitCodec lets a kernel read and write the decimal string itself for
+// inputs of 8 to 16 digits of the alphabet Digits: parsing, the rounds and
+// formatting in one call, with the digits handled 16 at a time in a vector
+// register. It holds two byte shuffles (PSHUFB: index, or 0x80 for zero)
+// for one length and one split. Offsets fixed by kernel_amd64.s (checked by
+// TestJobLayout).
+type digitCodec struct {
+	n uint64 // 0: the input length
+	// parse maps the input's first eight bytes ‖ last eight bytes (less
+	// '0') to the digits of the first half's number (FF1: A; FF3-1:
+	// REV(A)), most significant first, ending at byte 7, then those of the
+	// second half's, ending at byte 15, zeros before each.
+	parse [16]byte // 8
+	// format maps the eight digits of each result number (bytes 0..7 and
+	// 8..15, most significant first) to the output's first eight bytes ‖
+	// last eight bytes.
+	format [16]byte // 24
+}
+
+// digitCodecs[0][n] serves FF1 (halves of ⌊n/2⌋ and ⌈n/2⌉ digits) and
+// digitCodecs[1][n] FF3-1 (⌈n/2⌉ and ⌊n/2⌋, each read reversed), for
+// 8 ≤ n ≤ 16.
+var digitCodecs = func() (c [2][17]digitCodec) {
+	for n := 8; n <= 16; n++ {
+		c[0][n] = newDigitCodec(n, n/2, false)
+		c[1][n] = newDigitCodec(n, (n+1)/2, true)
+	}
+	return c
+}()
+
+// newDigitCodec returns the codec for n digits split after the first u,
+// each half's digits reversed if rev.
+func newDigitCodec(n, u int, rev bool) digitCodec {
+	c := digitCodec{n: uint64(n)}
+	// in is where input position i sits in the register x[:8] ‖ x[n−8:].
+	in := func(i int) byte {
+		if i < 8 {
+			return byte(i)
+		}
+		return byte(i - (n - 8) + 8)
+	}
+	for i := range c.parse {
+		c.parse[i] = 0x80
+	}
+	halves := [2]struct{ start, len int }{{0, u}, {u, n - u}}
+	for h, hv := range halves {
+		for k := range hv.len {
+			src := hv.start + k // the k-th digit, most significant first
+			if rev {
+				src = hv.start + hv.len - 1 - k
+			}
+			c.parse[8*h+8-hv.len+k] = in(src)
+		}
+	}
+	// out[i] is where output position i sits among the result digits.
+	out := func(i int) byte {
+		h, k := 0, i
+		if i >= u {
+			h, k = 1, i-u
+		}
+		l := halves[h].len
+		if rev {
+			k = l - 1 - k
+		}
+		return byte(8*h + 8 - l + k)
+	}
+	for k := range 8 {
+		c.format[k] = out(k)
+		c.format[8+k] = out(n - 8 + k)
+	}
+	return c
+}

@@ -14,18 +14,28 @@ func cpuidECX1() uint32
 
 func subWord(w uint32) uint32
 
-// ff1Kernel runs the ten FF1 rounds of j (see ff1Job) on NUM(A) = a and
-// NUM(B) = b and returns the final NUM(A) and NUM(B). It only reads j.
+// ff1Rounds runs the ten FF1 rounds of j (see ff1Job). With c nil, it
+// takes NUM(A) = a and NUM(B) = b and returns the final NUM(A) and NUM(B)
+// (see ff1Kernel). With c set (see digitCodec), it reads the c.n decimal
+// digits at src instead, writes the result's c.n digits at dst and reports
+// whether src held only digits (if not, it writes nothing). It only reads
+// j and c.
 //
 //go:noescape
-func ff1Kernel(j *ff1Job, a, b uint64, decrypt bool) (uint64, uint64)
+func ff1Rounds(j *ff1Job, a, b uint64, decrypt bool, c *digitCodec, dst, src *byte) (ra, rb uint64, ok bool)
 
-// ff31Kernel runs the eight FF3-1 rounds of j (see ff31Job) on
-// NUM(REV(A)) = a and NUM(REV(B)) = b and returns the final values. It only
-// reads j.
+// ff31Rounds is ff1Rounds for the eight FF3-1 rounds of j (see ff31Job),
+// on NUM(REV(A)) = a and NUM(REV(B)) = b, or on a decimal string.
 //
 //go:noescape
-func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64)
+func ff31Rounds(j *ff31Job, a, b uint64, decrypt bool, c *digitCodec, dst, src *byte) (ra, rb uint64, ok bool)
+
+// digitsRoundTrip reads the decimal string at src under c and writes it back
+// at dst with no rounds in between (tests only); j, a, b and decrypt are
+// unused.
+//
+//go:noescape
+func digitsRoundTrip(j *ff1Job, a, b uint64, decrypt bool, c *digitCodec, dst, src *byte) (ra, rb uint64, ok bool)
 
 // aesChain encrypts state n times in a row under rk (AES-128), in a
 // register: the latency of the AES instructions alone (benchmarks only).

@@ -18,6 +18,171 @@ DATA toHigh<>+0(SB)/8, $0x8080808080808080
 DATA toHigh<>+8(SB)/8, $0x0001020304050607
 GLOBL toHigh<>(SB), RODATA|NOPTR, $16
 
+// Constants of the decimal codec (DIGITS_PARSE, DIGITS_FORMAT), as bytes or
+// 16-bit lanes: ASCII '0'; 9; the weights 10, 1 (bytes), 100, 1 and
+// 10000, 1 (words) that fold digits into numbers; and the multipliers that
+// split numbers into digits: ⌊v·5243/2^19⌋ = ⌊v/100⌋ for v < 43,699 and
+// ⌊w·6554/2^16⌋ = ⌊w/10⌋ for w < 100.
+DATA ascii0<>+0(SB)/8, $0x3030303030303030
+DATA ascii0<>+8(SB)/8, $0x3030303030303030
+GLOBL ascii0<>(SB), RODATA|NOPTR, $16
+
+DATA nines<>+0(SB)/8, $0x0909090909090909
+DATA nines<>+8(SB)/8, $0x0909090909090909
+GLOBL nines<>(SB), RODATA|NOPTR, $16
+
+DATA w10<>+0(SB)/8, $0x010a010a010a010a
+DATA w10<>+8(SB)/8, $0x010a010a010a010a
+GLOBL w10<>(SB), RODATA|NOPTR, $16
+
+DATA w100<>+0(SB)/8, $0x0001006400010064
+DATA w100<>+8(SB)/8, $0x0001006400010064
+GLOBL w100<>(SB), RODATA|NOPTR, $16
+
+DATA w10k<>+0(SB)/8, $0x0001271000012710
+DATA w10k<>+8(SB)/8, $0x0001271000012710
+GLOBL w10k<>(SB), RODATA|NOPTR, $16
+
+DATA div100<>+0(SB)/8, $0x147b147b147b147b
+DATA div100<>+8(SB)/8, $0x147b147b147b147b
+GLOBL div100<>(SB), RODATA|NOPTR, $16
+
+DATA div10<>+0(SB)/8, $0x199a199a199a199a
+DATA div10<>+8(SB)/8, $0x199a199a199a199a
+GLOBL div10<>(SB), RODATA|NOPTR, $16
+
+DATA words100<>+0(SB)/8, $0x0064006400640064
+DATA words100<>+8(SB)/8, $0x0064006400640064
+GLOBL words100<>(SB), RODATA|NOPTR, $16
+
+DATA words10<>+0(SB)/8, $0x000a000a000a000a
+DATA words10<>+8(SB)/8, $0x000a000a000a000a
+GLOBL words10<>(SB), RODATA|NOPTR, $16
+
+// The kernels' frame, shared by ff1Rounds and ff31Rounds (see
+// kernel_amd64.go): j+0, a+8, b+16, decrypt+24, c+32, dst+40, src+48,
+// ra+56, rb+64, ok+72.
+
+// DIGITS_PARSE(BAD) reads the n (8..16) ASCII digits at src under the codec
+// c (digitCodec) into R8 = NUM of the first half and R9 = NUM of the
+// second, or jumps to BAD when a byte is not a digit. Two 8-byte loads,
+// x[:8] and x[n−8:], cover the input without reading past it; all 16 bytes
+// are checked; the codec's shuffle places each half's digits, most
+// significant first, at the right of an 8-byte lane (zeros on the left);
+// three multiply-adds fold each lane into its number. Clobbers AX, CX, DX,
+// X0, X11, X12.
+#define DIGITS_PARSE(BAD) \
+	MOVQ       c+32(FP), CX; \
+	MOVQ       src+48(FP), AX; \
+	MOVQ       0(CX), DX; \
+	MOVQ       (AX), X0; \
+	MOVQ       -8(AX)(DX*1), X11; \
+	PUNPCKLQDQ X11, X0; \
+	MOVOU      ascii0<>(SB), X12; \
+	PSUBB      X12, X0; \
+	MOVOU      nines<>(SB), X11; \
+	PMINUB     X0, X11; \
+	PCMPEQB    X0, X11; \
+	PMOVMSKB   X11, AX; \
+	CMPL       AX, $0xffff; \
+	JNE        BAD; \
+	MOVOU      8(CX), X11; \
+	PSHUFB     X11, X0; \
+	MOVOU      w10<>(SB), X11; \
+	PMADDUBSW  X11, X0; \
+	MOVOU      w100<>(SB), X11; \
+	PMADDWL    X11, X0; \
+	PACKSSLW   X0, X0; \
+	MOVOU      w10k<>(SB), X11; \
+	PMADDWL    X11, X0; \
+	MOVQ       X0, R9; \
+	MOVLQZX    R9, R8; \
+	SHRQ       $32, R9
+
+// DIGITS_FORMAT writes R8 and R9 (each below 10^8) as the n ASCII digits at
+// dst under the codec c: each number splits into two 4-digit words in
+// integer registers (⌊x·⌈2^45/10^4⌉/2^45⌋ = ⌊x/10^4⌋ for x < 2^32), the
+// four words into digit pairs and the pairs into digits in 16-bit lanes,
+// and the codec's shuffle builds the output's first and last eight bytes,
+// written by two 8-byte stores that overlap when n < 16. Clobbers AX, BX,
+// CX, DX, R8, R9, X1..X5.
+#define DIGITS_FORMAT \
+	MOVQ      $0xd1b71759, CX; \
+	MOVQ      R8, AX; \
+	IMULQ     CX, AX; \
+	SHRQ      $45, AX; \
+	IMUL3Q    $10000, AX, DX; \
+	SUBQ      DX, R8; \
+	MOVQ      R9, BX; \
+	IMULQ     CX, BX; \
+	SHRQ      $45, BX; \
+	IMUL3Q    $10000, BX, DX; \
+	SUBQ      DX, R9; \
+	SHLQ      $16, R8; \
+	ORQ       R8, AX; \
+	SHLQ      $32, BX; \
+	ORQ       BX, AX; \
+	SHLQ      $48, R9; \
+	ORQ       R9, AX; \
+	MOVQ      AX, X1; \
+	MOVOU     div100<>(SB), X3; \
+	MOVO      X1, X2; \
+	PMULHUW   X3, X2; \
+	PSRLW     $3, X2; \
+	MOVOU     words100<>(SB), X3; \
+	MOVO      X2, X4; \
+	PMULLW    X3, X4; \
+	PSUBW     X4, X1; \
+	PUNPCKLWL X1, X2; \
+	MOVOU     div10<>(SB), X3; \
+	MOVO      X2, X4; \
+	PMULHUW   X3, X4; \
+	MOVOU     words10<>(SB), X3; \
+	MOVO      X4, X5; \
+	PMULLW    X3, X5; \
+	PSUBW     X5, X2; \
+	PSLLW     $8, X2; \
+	POR       X4, X2; \
+	MOVOU     ascii0<>(SB), X3; \
+	PADDB     X3, X2; \
+	MOVQ      c+32(FP), CX; \
+	MOVOU     24(CX), X3; \
+	PSHUFB    X3, X2; \
+	MOVQ      dst+40(FP), AX; \
+	MOVQ      0(CX), DX; \
+	MOVQ      X2, (AX); \
+	MOVHPS    X2, -8(AX)(DX*1)
+
+// KERNEL_IN(NUMS, GO, BAD) sets R8 and R9 from the decimal string when the
+// codec c is set (jumping to BAD if it is not all digits), else from a and b.
+#define KERNEL_IN(NUMS, GO, BAD) \
+	CMPQ c+32(FP), $0; \
+	JEQ  NUMS; \
+	DIGITS_PARSE(BAD); \
+	JMP  GO; \
+NUMS: \
+	MOVQ a+8(FP), R8; \
+	MOVQ b+16(FP), R9; \
+GO:
+
+// KERNEL_OUT(DONE, BAD) returns R8 and R9, writing them as a decimal string
+// first when the codec is set; BAD is where DIGITS_PARSE failed.
+#define KERNEL_OUT(DONE, BAD) \
+	MOVQ  R8, ra+56(FP); \
+	MOVQ  R9, rb+64(FP); \
+	MOVB  $1, ok+72(FP); \
+	CMPQ  c+32(FP), $0; \
+	JEQ   DONE; \
+	DIGITS_FORMAT; \
+	JMP   DONE; \
+BAD: \
+	MOVB  $0, ok+72(FP); \
+DONE: \
+	CLEAR_XMM; \
+	PXOR X11, X11; \
+	RET
+
+
 // func cpuidECX1() uint32
 TEXT ·cpuidECX1(SB), NOSPLIT, $0-4
 	MOVL $1, AX
@@ -145,13 +310,15 @@ done:
 	MOVQ  R8, R9; \
 	MOVQ  BX, R8
 
-// func ff1Kernel(j *ff1Job, a, b uint64, decrypt bool) (uint64, uint64)
+// func ff1Rounds(j *ff1Job, a, b uint64, decrypt bool, c *digitCodec, dst, src *byte) (ra, rb uint64, ok bool)
 //
 // The ten FF1 rounds of SP 800-38G Algorithms 7 and 8 for radix^v ≤ 2^32,
-// unrolled. Registers: DI the job, SI the round keys, R8 NUM(A), R9 NUM(B),
+// unrolled, on NUM(A) = a and NUM(B) = b, or, when c is set, on the
+// decimal string at src, writing the result at dst (KERNEL_IN, KERNEL_OUT). Registers: DI the job, SI the round keys, R8 NUM(A), R9 NUM(B),
 // X1..X10 the block constants of rounds 0..9 (ff1Job.k), X13 the toHigh
 // shuffle, X11 the swapHalves shuffle.
-TEXT ·ff1Kernel(SB), NOSPLIT, $0-48
+TEXT ·ff1Rounds(SB), NOSPLIT, $0-73
+	KERNEL_IN(ff1nums, ff1go, ff1bad)
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
 	MOVOU  toHigh<>(SB), X13
@@ -166,8 +333,6 @@ TEXT ·ff1Kernel(SB), NOSPLIT, $0-48
 	MOVOU  184(DI), X8
 	MOVOU  200(DI), X9
 	MOVOU  216(DI), X10
-	MOVQ   a+8(FP), R8
-	MOVQ   b+16(FP), R9
 	CMPB   decrypt+24(FP), $0
 	JNE    ff1dec
 
@@ -196,10 +361,7 @@ ff1dec:
 	FF1_DEC(X1, FF1_EVEN, d0a, d0b, d0c)
 
 ff1out:
-	MOVQ R8, ret+32(FP)
-	MOVQ R9, ret1+40(FP)
-	CLEAR_XMM
-	RET
+	KERNEL_OUT(ff1done, ff1bad)
 
 // FF3-1 modulus records in ff31Job: even rounds (radix^u) and odd rounds
 // (radix^v); fields m, mu (high word of ⌊2^128/m⌋), 2m and the low word of
@@ -257,15 +419,17 @@ ff1out:
 	MOVQ  R8, R9; \
 	MOVQ  BX, R8
 
-// func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64)
+// func ff31Rounds(j *ff31Job, a, b uint64, decrypt bool, c *digitCodec, dst, src *byte) (ra, rb uint64, ok bool)
 //
 // The eight FF3-1 rounds of SP 800-38G Rev. 1 Algorithms 9 and 10 for
-// radix^u ≤ 2^32, keyed with REVB(K), unrolled. The block REVB(W ⊕ [i]^4 ‖
+// radix^u ≤ 2^32, keyed with REVB(K), unrolled, on numbers or, when c is
+// set, on a decimal string, as ff1Rounds. The block REVB(W ⊕ [i]^4 ‖
 // [NUM(REV(B))]^12) is, read little-endian, NUM(REV(B)) in the low half and
 // (W ⊕ i)·2^32 in the high half; y = NUM(REVB(output)) is the output read
-// little-endian. Registers as in ff1Kernel, X1..X8 the block constants
+// little-endian. Registers as in ff1Rounds, X1..X8 the block constants
 // (ff31Job.k).
-TEXT ·ff31Kernel(SB), NOSPLIT, $0-48
+TEXT ·ff31Rounds(SB), NOSPLIT, $0-73
+	KERNEL_IN(ff31nums, ff31go, ff31bad)
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
 	MOVOU  72(DI), X1
@@ -276,8 +440,6 @@ TEXT ·ff31Kernel(SB), NOSPLIT, $0-48
 	MOVOU  152(DI), X6
 	MOVOU  168(DI), X7
 	MOVOU  184(DI), X8
-	MOVQ   a+8(FP), R8
-	MOVQ   b+16(FP), R9
 	CMPB   decrypt+24(FP), $0
 	JNE    ff31dec
 
@@ -302,10 +464,7 @@ ff31dec:
 	FF31_DEC(X1, FF31_EVEN, g0a, g0b, g0c)
 
 ff31out:
-	MOVQ R8, ret+32(FP)
-	MOVQ R9, ret1+40(FP)
-	CLEAR_XMM
-	RET
+	KERNEL_OUT(ff31done, ff31bad)
 
 // FF1 128-bit modulus records in ff1Job128: even rounds (radix^u) and odd
 // rounds (radix^v); fields m (low, high word), muW = min(⌊2^128/m⌋,
@@ -490,3 +649,13 @@ chain:
 	MOVOU      X0, 0(DI)
 	PXOR       X0, X0
 	RET
+
+
+// func digitsRoundTrip(c *digitCodec, dst, src *byte) bool
+//
+// DIGITS_PARSE then DIGITS_FORMAT with no rounds in between: writes at dst
+// the digits read at src (tests only). Frame as the kernels', j, a, b and
+// decrypt unused.
+TEXT ·digitsRoundTrip(SB), NOSPLIT, $0-73
+	KERNEL_IN(rtnums, rtgo, rtbad)
+	KERNEL_OUT(rtdone, rtbad)

@@ -12,9 +12,17 @@ const noKernels = "fpe: internal error: AES-NI kernel called in a build without 
 
 func subWord(uint32) uint32 { panic(noKernels) }
 
-func ff1Kernel(*ff1Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }
+func ff1Rounds(*ff1Job, uint64, uint64, bool, *digitCodec, *byte, *byte) (uint64, uint64, bool) {
+	panic(noKernels)
+}
 
-func ff31Kernel(*ff31Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }
+func ff31Rounds(*ff31Job, uint64, uint64, bool, *digitCodec, *byte, *byte) (uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func digitsRoundTrip(*ff1Job, uint64, uint64, bool, *digitCodec, *byte, *byte) (uint64, uint64, bool) {
+	panic(noKernels)
+}
 
 func ff1Kernel128(*ff1Job128, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64) {
 	panic(noKernels)

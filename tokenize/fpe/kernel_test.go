@@ -1,6 +1,7 @@
 package fpe
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -45,6 +46,9 @@ func TestJobLayout(t *testing.T) {
 	require.Equal(t, []uintptr{0, 8, 40, 72, 200},
 		[]uintptr{unsafe.Offsetof(k.rk), unsafe.Offsetof(k.mods), unsafe.Offsetof(k.mods) + unsafe.Sizeof(m),
 			unsafe.Offsetof(k.k), unsafe.Sizeof(k)})
+	var c digitCodec
+	require.Equal(t, []uintptr{0, 8, 24, 40},
+		[]uintptr{unsafe.Offsetof(c.n), unsafe.Offsetof(c.parse), unsafe.Offsetof(c.format), unsafe.Sizeof(c)})
 }
 
 // TestKeyExpansion checks the key schedule against the expansions printed
@@ -312,6 +316,82 @@ func TestBase36Words(t *testing.T) {
 				_, ok := numBase36(string(b))
 				require.False(t, ok, "length %d, byte %#x at %d", n, c, pos)
 			}
+		}
+	}
+}
+
+// TestDigitCodec checks the kernels' decimal reading and writing
+// (DIGITS_PARSE, DIGITS_FORMAT) on their own, through digitsRoundTrip, for
+// every length and both splits: every 4-digit value in every 4-digit word
+// of every half comes back unchanged, and a single byte that is not an
+// ASCII digit, at any position, is refused with nothing written.
+func TestDigitCodec(t *testing.T) {
+	requireKernels(t)
+	for kind, name := range []string{"FF1", "FF3-1"} {
+		for n := 8; n <= 16; n++ {
+			c := &digitCodecs[kind][n]
+			src := make([]byte, n)
+			dst := make([]byte, n)
+			for v := range 10000 {
+				// Each position's digit comes from v or from a mix of v,
+				// so that, whatever the split, every word of every half
+				// takes all 10^4 values over the loop.
+				for i := range n {
+					w := v
+					if (i/4)%2 == 1 {
+						w = (v*7919 + 13) % 10000
+					}
+					src[i] = '0' + byte(w/pow10(3-i%4)%10)
+				}
+				_, _, ok := digitsRoundTrip(nil, 0, 0, false, c, &dst[0], &src[0])
+				require.True(t, ok)
+				require.Equal(t, string(src), string(dst), "%s, n = %d", name, n)
+			}
+			for i := range src {
+				src[i] = '0' + byte(i%10)
+			}
+			for p := range n {
+				for b := range 256 {
+					if b >= '0' && b <= '9' {
+						continue
+					}
+					bad := bytes.Clone(src)
+					bad[p] = byte(b)
+					for i := range dst {
+						dst[i] = '#'
+					}
+					_, _, ok := digitsRoundTrip(nil, 0, 0, false, c, &dst[0], &bad[0])
+					require.False(t, ok, "%s, n = %d, byte %#x at %d", name, n, b, p)
+					require.Equal(t, strings.Repeat("#", n), string(dst))
+				}
+			}
+		}
+	}
+}
+
+func pow10(k int) int {
+	p := 1
+	for range k {
+		p *= 10
+	}
+	return p
+}
+
+// TestDigitsPathErrors checks the public behaviour of the kernels' decimal
+// path on bad input: the error names the alphabet, Append returns dst as it
+// was, and nothing of the input is echoed.
+func TestDigitsPathErrors(t *testing.T) {
+	f1, err := NewFF1(make([]byte, 16), nil, Digits)
+	require.NoError(t, err)
+	f3, err := NewFF31(make([]byte, 16), make([]byte, FF31TweakSize), Digits)
+	require.NoError(t, err)
+	for _, in := range []string{"41111111x1111111", "4111:111", "411111111111111/", "4111111\xff1111"} {
+		for _, fn := range []func([]byte, string) ([]byte, error){f1.AppendEncrypt, f1.AppendDecrypt, f3.AppendEncrypt, f3.AppendDecrypt} {
+			dst := []byte("kept")
+			out, err := fn(dst, in)
+			require.ErrorIs(t, err, ErrInvalidCharacter)
+			require.Equal(t, "kept", string(out))
+			require.NotContains(t, err.Error(), in)
 		}
 	}
 }
