@@ -3,10 +3,10 @@
 package fpe
 
 import (
-	"fmt"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/binary"
+	"fmt"
 	"math/bits"
 	"runtime"
 	"slices"
