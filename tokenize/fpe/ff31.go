@@ -176,6 +176,17 @@ func (f *FF31) AppendDecryptWithTweak(dst []byte, x string, tweak []byte) ([]byt
 // crypt returns the result of appendCrypt as a string that owns its only
 // allocation.
 func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
+	if n := len(x); f.alpha.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && n < len(f.kjob) {
+		// As appendCrypt's first case, allocating after the rounds (see
+		// FF1.crypt).
+		var buf [16]byte
+		if _, _, ok := ff31Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[1][n], &buf[0], unsafe.StringData(x)); !ok {
+			return "", errNotInAlphabet(x, f.alpha)
+		}
+		s := string(buf[:n])
+		clear(buf[:])
+		return s, nil
+	}
 	out, err := f.appendCrypt(nil, x, tl, tr, decrypt)
 	if err != nil {
 		return "", err
