@@ -205,6 +205,13 @@ func BenchmarkFloorRatio(b *testing.B) {
 				return "", err
 			}
 		}
+		chain := func(fn func(string) (string, error), x string) func() (string, error) {
+			return func() (string, error) {
+				var err error
+				x, err = fn(x)
+				return x, err
+			}
+		}
 		for _, t := range []target{
 			{"FF1/" + c.name + "/encrypt", c.ff1AES, func() (string, error) { return ff1.Encrypt(c.input) }},
 			{"FF1/" + c.name + "/decrypt", c.ff1AES, func() (string, error) { return ff1.Decrypt(ct1) }},
@@ -214,6 +221,11 @@ func BenchmarkFloorRatio(b *testing.B) {
 			{"FF31/" + c.name + "/decrypt", c.ff31AES, func() (string, error) { return ff31.Decrypt(ct31) }},
 			{"FF31/" + c.name + "/append_encrypt", c.ff31AES, appendTo(ff31.AppendEncrypt, c.input)},
 			{"FF31/" + c.name + "/append_decrypt", c.ff31AES, appendTo(ff31.AppendDecrypt, ct31)},
+			// Each call encrypts the previous result, so that no call can
+			// start before the one before it ends: the latency of a call,
+			// where the rows above measure calls on independent inputs.
+			{"FF1/" + c.name + "/encrypt_chained", c.ff1AES, chain(ff1.Encrypt, c.input)},
+			{"FF31/" + c.name + "/encrypt_chained", c.ff31AES, chain(ff31.Encrypt, c.input)},
 			{"FF1/" + c.name + "/encrypt_cryptoaes", c.ff1AES, func() (string, error) { return ff1AES.Encrypt(c.input) }},
 			{"FF31/" + c.name + "/encrypt_cryptoaes", c.ff31AES, func() (string, error) { return ff31AES.Encrypt(c.input) }},
 		} {
