@@ -214,6 +214,15 @@ func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) 
 		clear(buf[:])
 		return s, nil
 	}
+	if j, c := f.base36Job(x); dflt && j != nil {
+		var buf [32]byte
+		if _, _, _, _, ok := ff1Rounds128(j, 0, 0, 0, 0, decrypt, c, &buf[0], unsafe.StringData(x)); !ok {
+			return "", errNotInAlphabet(x, f.alpha)
+		}
+		s := string(buf[:len(x)])
+		clear(buf[:])
+		return s, nil
+	}
 	var dst []byte
 	if f.alpha.ascii {
 		dst = make([]byte, 0, len(x))
@@ -230,6 +239,13 @@ func (f *FF1) appendCrypt(dst []byte, x string, tweak []byte, dflt, decrypt bool
 	if n := len(x); dflt && a.isDigits && n >= 8 && n <= 16 && n < len(f.kjob) {
 		return f.cryptDigits(dst, x, decrypt)
 	}
+	if j, c := f.base36Job(x); dflt && j != nil {
+		d, out := grow(dst, len(x))
+		if _, _, _, _, ok := ff1Rounds128(j, 0, 0, 0, 0, decrypt, c, &out[0], unsafe.StringData(x)); !ok {
+			return dst, errNotInAlphabet(x, a)
+		}
+		return d, nil
+	}
 	n := a.charCount(x)
 	switch {
 	case n < a.minLen:
@@ -240,6 +256,17 @@ func (f *FF1) appendCrypt(dst []byte, x string, tweak []byte, dflt, decrypt bool
 		return dst, errTooLong(n, f.MaxLength(), a)
 	}
 	return f.appendBig(dst, x, n, tweak, decrypt)
+}
+
+// base36Job returns the 128-bit kernel's job and the Base36 codec for x
+// under the default tweak when the kernel can read and write x itself (26
+// to 32 bytes of the alphabet Base36), else nil.
+func (f *FF1) base36Job(x string) (*ff1Job128, *base36Codec) {
+	n := len(x)
+	if k := n - f.k128min; f.alpha.isBase36 && n >= 26 && n <= 32 && k >= 0 && k < len(f.kjob128) {
+		return &f.kjob128[k], &base36Codecs[n]
+	}
+	return nil, nil
 }
 
 // cryptDigits is cryptFast for the commonest case, kept free of its

@@ -291,3 +291,65 @@ func newDigitCodec(n, u int, rev bool) digitCodec {
 	}
 	return c
 }
+
+// ff1Kernel128 runs the ten FF1 rounds of j (see ff1Job128) on NUM(A) =
+// ahi·2^64 + alo and NUM(B) = bhi·2^64 + blo and returns the final NUM(A)
+// and NUM(B), high words first.
+func ff1Kernel128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64) {
+	ahi, alo, bhi, blo, _ = ff1Rounds128(j, ahi, alo, bhi, blo, decrypt, nil, nil, nil)
+	return ahi, alo, bhi, blo
+}
+
+// base36Codec is digitCodec for the 128-bit kernel and the alphabet
+// Base36: inputs of 26 to 32 characters (halves of 13 to 16, each at least
+// 36^13 > 2^64), read as x[:16] ‖ x[n−16:]. Offsets fixed by
+// kernel_amd64.s (checked by TestJobLayout).
+type base36Codec struct {
+	n uint64 // 0: the input length
+	// parseA and parseB map x[:16] and x[n−16:] (as numerals) to the
+	// numerals of A and of B, most significant first, ending at byte 15,
+	// zeros before.
+	parseA, parseB [16]byte // 8, 24
+	// outA0 and outB0 pick the output's first sixteen bytes from the
+	// sixteen characters of the result's A and of its B (most significant
+	// first; 0x80 where the other half supplies the byte); outA1 and outB1
+	// pick its last sixteen.
+	outA0, outB0, outA1, outB1 [16]byte // 40, 56, 72, 88
+}
+
+// base36Codecs[n] serves inputs of n characters, 26 ≤ n ≤ 32.
+var base36Codecs = func() (c [33]base36Codec) {
+	for n := 26; n <= 32; n++ {
+		c[n] = newBase36Codec(n)
+	}
+	return c
+}()
+
+func newBase36Codec(n int) base36Codec {
+	u, v := n/2, n-n/2
+	c := base36Codec{n: uint64(n)}
+	for k := range 16 {
+		c.parseA[k], c.parseB[k] = 0x80, 0x80
+		if j := k - (16 - u); j >= 0 {
+			c.parseA[k] = byte(j) // x[j] is byte j of x[:16]
+		}
+		if j := k - (16 - v); j >= 0 {
+			c.parseB[k] = byte(u + j - (n - 16)) // x[u+j] in x[n−16:]
+		}
+	}
+	// pick sets the output byte k of one store, output position i, from
+	// the half holding position i.
+	pick := func(a, b *[16]byte, k, i int) {
+		a[k], b[k] = 0x80, 0x80
+		if i < u {
+			a[k] = byte(16 - u + i)
+		} else {
+			b[k] = byte(16 - v + i - u)
+		}
+	}
+	for k := range 16 {
+		pick(&c.outA0, &c.outB0, k, k)
+		pick(&c.outA1, &c.outB1, k, n-16+k)
+	}
+	return c
+}

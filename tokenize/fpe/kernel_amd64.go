@@ -43,9 +43,18 @@ func digitsRoundTrip(j *ff1Job, a, b uint64, decrypt bool, c *digitCodec, dst, s
 //go:noescape
 func aesChain(rk *roundKeys, state *[16]byte, n int)
 
-// ff1Kernel128 runs the ten FF1 rounds of j (see ff1Job128) on NUM(A) =
+// ff1Rounds128 runs the ten FF1 rounds of j (see ff1Job128) on NUM(A) =
 // ahi·2^64 + alo and NUM(B) = bhi·2^64 + blo and returns the final NUM(A)
-// and NUM(B), high words first. It only reads j.
+// and NUM(B), high words first (c nil; see ff1Kernel128), or, with c set
+// (see base36Codec), on the Base36 string at src, writing the result at
+// dst, as ff1Rounds does for decimals. It only reads j and c.
 //
 //go:noescape
-func ff1Kernel128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64)
+func ff1Rounds128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
+
+// base36RoundTrip reads the Base36 string at src under c and writes it
+// back at dst with no rounds in between (tests only); the other arguments
+// are unused.
+//
+//go:noescape
+func base36RoundTrip(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)

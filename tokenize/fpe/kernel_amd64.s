@@ -183,6 +183,257 @@ DONE: \
 	RET
 
 
+// Constants of the Base36 codec (B36_PARSE, B36_FORMAT): 'a' − '0' and 25
+// (bytes; letter tests), 39 (bytes; the gap between '9' + 1 and 'a'), the
+// weights 36, 1 (bytes) and 1296, 1 (words), 36^4 in the even dwords
+// (PMULULQ), 1 (dwords), 1/2592 (float32), 1296, 0 (words), ⌈2^16/36⌉ =
+// 1821 and 36 (words).
+DATA from0toA<>+0(SB)/8, $0x3131313131313131
+DATA from0toA<>+8(SB)/8, $0x3131313131313131
+GLOBL from0toA<>(SB), RODATA|NOPTR, $16
+
+DATA b36last<>+0(SB)/8, $0x1919191919191919
+DATA b36last<>+8(SB)/8, $0x1919191919191919
+GLOBL b36last<>(SB), RODATA|NOPTR, $16
+
+DATA gap39<>+0(SB)/8, $0x2727272727272727
+DATA gap39<>+8(SB)/8, $0x2727272727272727
+GLOBL gap39<>(SB), RODATA|NOPTR, $16
+
+DATA w36<>+0(SB)/8, $0x0124012401240124
+DATA w36<>+8(SB)/8, $0x0124012401240124
+GLOBL w36<>(SB), RODATA|NOPTR, $16
+
+DATA w1296<>+0(SB)/8, $0x0001051000010510
+DATA w1296<>+8(SB)/8, $0x0001051000010510
+GLOBL w1296<>(SB), RODATA|NOPTR, $16
+
+DATA pow36x4<>+0(SB)/8, $0x000000000019a100
+DATA pow36x4<>+8(SB)/8, $0x000000000019a100
+GLOBL pow36x4<>(SB), RODATA|NOPTR, $16
+
+DATA onesD<>+0(SB)/8, $0x0000000100000001
+DATA onesD<>+8(SB)/8, $0x0000000100000001
+GLOBL onesD<>(SB), RODATA|NOPTR, $16
+
+DATA inv2592<>+0(SB)/8, $0x39ca458839ca4588
+DATA inv2592<>+8(SB)/8, $0x39ca458839ca4588
+GLOBL inv2592<>(SB), RODATA|NOPTR, $16
+
+DATA w1296lo<>+0(SB)/8, $0x0000051000000510
+DATA w1296lo<>+8(SB)/8, $0x0000051000000510
+GLOBL w1296lo<>(SB), RODATA|NOPTR, $16
+
+DATA div36<>+0(SB)/8, $0x071d071d071d071d
+DATA div36<>+8(SB)/8, $0x071d071d071d071d
+GLOBL div36<>(SB), RODATA|NOPTR, $16
+
+DATA words36<>+0(SB)/8, $0x0024002400240024
+DATA words36<>+8(SB)/8, $0x0024002400240024
+GLOBL words36<>(SB), RODATA|NOPTR, $16
+
+// ff1Rounds128's frame: j+0, ahi+8, alo+16, bhi+24, blo+32, decrypt+40,
+// c+48, dst+56, src+64, rahi+72, ralo+80, rbhi+88, rblo+96, ok+104.
+
+// B36_PARSE(BAD) reads the n (26..32) Base36 characters at src under the
+// codec c (base36Codec) into R10:R8 = NUM(A) and R11:R9 = NUM(B), or jumps
+// to BAD when a byte is not in the alphabet. Two 16-byte loads, x[:16] and
+// x[n−16:], cover the input; every byte is tested as a digit and as a
+// letter and mapped to its numeral; the codec's shuffles place each half's
+// numerals, most significant first, at the right of a register (zeros on
+// the left); multiply-adds fold them into two 8-character values per half,
+// and one multiplication by 36^8 joins those. Clobbers AX, CX, DX, R12,
+// X0..X7, X11, X12.
+#define B36_PARSE(BAD) \
+	MOVQ      c+48(FP), CX; \
+	MOVQ      src+64(FP), AX; \
+	MOVQ      0(CX), DX; \
+	MOVOU     (AX), X0; \
+	MOVOU     -16(AX)(DX*1), X1; \
+	MOVOU     ascii0<>(SB), X12; \
+	PSUBB     X12, X0; \
+	PSUBB     X12, X1; \
+	MOVOU     nines<>(SB), X11; \
+	MOVO      X11, X2; \
+	PMINUB    X0, X2; \
+	PCMPEQB   X0, X2; \
+	MOVO      X11, X3; \
+	PMINUB    X1, X3; \
+	PCMPEQB   X1, X3; \
+	MOVOU     from0toA<>(SB), X12; \
+	MOVO      X0, X4; \
+	PSUBB     X12, X4; \
+	MOVO      X1, X5; \
+	PSUBB     X12, X5; \
+	MOVOU     b36last<>(SB), X11; \
+	MOVO      X11, X6; \
+	PMINUB    X4, X6; \
+	PCMPEQB   X4, X6; \
+	MOVO      X11, X7; \
+	PMINUB    X5, X7; \
+	PCMPEQB   X5, X7; \
+	POR       X6, X2; \
+	POR       X7, X3; \
+	PAND      X3, X2; \
+	PMOVMSKB  X2, AX; \
+	CMPL      AX, $0xffff; \
+	JNE       BAD; \
+	MOVOU     gap39<>(SB), X12; \
+	PAND      X12, X6; \
+	PSUBB     X6, X0; \
+	PAND      X12, X7; \
+	PSUBB     X7, X1; \
+	MOVOU     8(CX), X11; \
+	PSHUFB    X11, X0; \
+	MOVOU     24(CX), X11; \
+	PSHUFB    X11, X1; \
+	MOVOU     w36<>(SB), X11; \
+	PMADDUBSW X11, X0; \
+	PMADDUBSW X11, X1; \
+	MOVOU     w1296<>(SB), X11; \
+	PMADDWL   X11, X0; \
+	PMADDWL   X11, X1; \
+	MOVOU     pow36x4<>(SB), X11; \
+	MOVO      X0, X2; \
+	PSRLQ     $32, X2; \
+	PMULULQ   X11, X0; \
+	PADDQ     X2, X0; \
+	MOVO      X1, X3; \
+	PSRLQ     $32, X3; \
+	PMULULQ   X11, X1; \
+	PADDQ     X3, X1; \
+	MOVQ      $0x290d7410000, R12; \
+	MOVQ      X0, AX; \
+	MOVHLPS   X0, X2; \
+	MOVQ      X2, R8; \
+	MULQ      R12; \
+	ADDQ      AX, R8; \
+	ADCQ      $0, DX; \
+	MOVQ      DX, R10; \
+	MOVQ      X1, AX; \
+	MOVHLPS   X1, X3; \
+	MOVQ      X3, R9; \
+	MULQ      R12; \
+	ADDQ      AX, R9; \
+	ADCQ      $0, DX; \
+	MOVQ      DX, R11
+
+// B36_SPLIT8(HI, LO, Q) splits HI:LO < 36^16 into Q = ⌊HI:LO / 36^8⌋ and
+// LO = HI:LO mod 36^8: the quotient estimate ⌊(HI:LO ≫ 22)·⌊2^86/36^8⌋/2^64⌋
+// is the quotient or one less, corrected by one conditional subtraction.
+// Expects R12 = 36^8 and CX = ⌊2^86/36^8⌋. Clobbers AX, DX, HI.
+#define B36_SPLIT8(HI, LO, Q) \
+	MOVQ    LO, AX; \
+	SHRQ    $22, HI, AX; \
+	MULQ    CX; \
+	MOVQ    DX, Q; \
+	IMULQ   R12, DX; \
+	SUBQ    DX, LO; \
+	MOVQ    LO, AX; \
+	SUBQ    R12, AX; \
+	LEAQ    1(Q), DX; \
+	CMOVQCC AX, LO; \
+	CMOVQCC DX, Q
+
+// B36_QUADS(G) replaces G < 36^8 by ⌊G/36^4⌋ + (G mod 36^4)·2^32: the
+// quotient is exact as ⌊G·⌈2^64/36^4⌉/2^64⌋ for G < 2^43. Expects
+// BX = ⌈2^64/36^4⌉. Clobbers AX, DX, R13.
+#define B36_QUADS(G) \
+	MOVQ   G, AX; \
+	MULQ   BX; \
+	IMUL3Q $1679616, DX, R13; \
+	SUBQ   R13, G; \
+	SHLQ   $32, G; \
+	ORQ    DX, G
+
+// B36_PAIRS(Q, T1, T2) replaces the four values below 36^4 in the dwords of
+// Q by their digit pairs, ⌊q/1296⌋ in the low word and q mod 1296 in the
+// high one. The quotient is ⌊(2q+1)·fl(1/2592)⌋ in float32, exact for
+// q < 36^4 (the error stays below the distance to the next integer;
+// checked for every q by TestBase36Codec). Clobbers T1, T2.
+#define B36_PAIRS(Q, T1, T2) \
+	MOVO      Q, T1; \
+	PADDL     T1, T1; \
+	MOVOU     onesD<>(SB), T2; \
+	PADDL     T2, T1; \
+	CVTPL2PS  T1, T1; \
+	MOVOU     inv2592<>(SB), T2; \
+	MULPS     T2, T1; \
+	CVTTPS2PL T1, T1; \
+	MOVOU     w1296lo<>(SB), T2; \
+	PMADDWL   T1, T2; \
+	PSUBL     T2, Q; \
+	PSLLL     $16, Q; \
+	POR       T1, Q
+
+// B36_CHARS(P, T1, T2) replaces the eight digit pairs (words, below 1296)
+// of P by their sixteen ASCII characters: ⌊p/36⌋ = ⌊p·1821/2^16⌋ and
+// p mod 36 into bytes, then numerals above 9 moved up to the letters.
+// Clobbers T1, T2.
+#define B36_CHARS(P, T1, T2) \
+	MOVOU   div36<>(SB), T1; \
+	PMULHUW P, T1; \
+	MOVOU   words36<>(SB), T2; \
+	PMULLW  T1, T2; \
+	PSUBW   T2, P; \
+	PSLLW   $8, P; \
+	POR     T1, P; \
+	MOVO    P, T1; \
+	MOVOU   nines<>(SB), T2; \
+	PCMPGTB T2, T1; \
+	MOVOU   gap39<>(SB), T2; \
+	PAND    T2, T1; \
+	PADDB   T1, P; \
+	MOVOU   ascii0<>(SB), T2; \
+	PADDB   T2, P
+
+// B36_FORMAT writes R10:R8 = NUM(A) and R11:R9 = NUM(B) (each below 36^16)
+// as the n Base36 characters at dst under the codec c: each number splits
+// by 36^8 and each part by 36^4 in integer registers; the eight 4-character
+// values go into two vector registers, split into pairs there and the pairs
+// into characters; the codec's shuffles build the output's first and last
+// sixteen bytes, written by two stores that overlap when n < 32. Clobbers
+// AX, BX, CX, DX, R8..R13, X0..X5, X11.
+#define B36_FORMAT \
+	MOVQ       $0x290d7410000, R12; \
+	MOVQ       $0x18f19241e28c, CX; \
+	B36_SPLIT8(R10, R8, R13); \
+	B36_SPLIT8(R11, R9, R10); \
+	MOVQ       $0x9fd1cd5aa3d, BX; \
+	MOVQ       R13, R11; \
+	B36_QUADS(R11); \
+	B36_QUADS(R8); \
+	B36_QUADS(R10); \
+	B36_QUADS(R9); \
+	MOVQ       R11, X0; \
+	MOVQ       R8, X2; \
+	PUNPCKLQDQ X2, X0; \
+	MOVQ       R10, X1; \
+	MOVQ       R9, X3; \
+	PUNPCKLQDQ X3, X1; \
+	B36_PAIRS(X0, X2, X4); \
+	B36_PAIRS(X1, X3, X5); \
+	B36_CHARS(X0, X2, X4); \
+	B36_CHARS(X1, X3, X5); \
+	MOVQ       c+48(FP), CX; \
+	MOVOU      40(CX), X2; \
+	MOVO       X0, X4; \
+	PSHUFB     X2, X4; \
+	MOVOU      56(CX), X3; \
+	MOVO       X1, X5; \
+	PSHUFB     X3, X5; \
+	POR        X5, X4; \
+	MOVOU      72(CX), X2; \
+	PSHUFB     X2, X0; \
+	MOVOU      88(CX), X3; \
+	PSHUFB     X3, X1; \
+	POR        X1, X0; \
+	MOVQ       dst+56(FP), AX; \
+	MOVQ       0(CX), DX; \
+	MOVOU      X4, (AX); \
+	MOVOU      X0, -16(AX)(DX*1)
+
+
 // func cpuidECX1() uint32
 TEXT ·cpuidECX1(SB), NOSPLIT, $0-4
 	MOVL $1, AX
@@ -559,14 +810,28 @@ ff31out:
 	MOVQ  BX, R8; \
 	MOVQ  CX, R10
 
-// func ff1Kernel128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64)
+// func ff1Rounds128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
 //
 // The ten FF1 rounds for 2^64 ≤ radix^u ≤ radix^v ≤ 2^96 and d = 16,
 // unrolled: NUM(A) and NUM(B) in two words each, the lazy reduction of
-// modulus.feistel128. Returns NUM(A) and NUM(B), high word first.
+// modulus.feistel128. Returns NUM(A) and NUM(B), high word first; or, when
+// c is set, reads the Base36 string at src and writes the result at dst
+// (B36_PARSE, B36_FORMAT), as ff1Rounds does for decimals.
 // Registers: DI the job, SI the round keys, R10:R8 NUM(A), R11:R9 NUM(B),
 // X1..X10 the block constants (ff1Job128.k), X11 the swapHalves shuffle.
-TEXT ·ff1Kernel128(SB), NOSPLIT, $0-80
+TEXT ·ff1Rounds128(SB), NOSPLIT, $0-105
+	CMPQ   c+48(FP), $0
+	JEQ    wnums
+	B36_PARSE(wbad)
+	JMP    wgo
+
+wnums:
+	MOVQ   ahi+8(FP), R10
+	MOVQ   alo+16(FP), R8
+	MOVQ   bhi+24(FP), R11
+	MOVQ   blo+32(FP), R9
+
+wgo:
 	MOVQ   j+0(FP), DI
 	MOVQ   0(DI), SI
 	MOVOU  swapHalves<>(SB), X11
@@ -580,10 +845,6 @@ TEXT ·ff1Kernel128(SB), NOSPLIT, $0-80
 	MOVOU  232(DI), X8
 	MOVOU  248(DI), X9
 	MOVOU  264(DI), X10
-	MOVQ   ahi+8(FP), R10
-	MOVQ   alo+16(FP), R8
-	MOVQ   bhi+24(FP), R11
-	MOVQ   blo+32(FP), R9
 	CMPB   decrypt+40(FP), $0
 	JNE    wdec
 
@@ -612,11 +873,22 @@ wdec:
 	W_DEC(X1, W_EVEN, v0a, v0b, v0c)
 
 wout:
-	MOVQ R10, ret+48(FP)
-	MOVQ R8, ret1+56(FP)
-	MOVQ R11, ret2+64(FP)
-	MOVQ R9, ret3+72(FP)
+	MOVQ R10, rahi+72(FP)
+	MOVQ R8, ralo+80(FP)
+	MOVQ R11, rbhi+88(FP)
+	MOVQ R9, rblo+96(FP)
+	MOVB $1, ok+104(FP)
+	CMPQ c+48(FP), $0
+	JEQ  wdone
+	B36_FORMAT
+	JMP  wdone
+
+wbad:
+	MOVB $0, ok+104(FP)
+
+wdone:
 	CLEAR_XMM
+	PXOR X11, X11
 	RET
 
 // func aesChain(rk *roundKeys, state *[16]byte, n int)
@@ -659,3 +931,24 @@ chain:
 TEXT ·digitsRoundTrip(SB), NOSPLIT, $0-73
 	KERNEL_IN(rtnums, rtgo, rtbad)
 	KERNEL_OUT(rtdone, rtbad)
+
+// func base36RoundTrip(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
+//
+// B36_PARSE then B36_FORMAT with no rounds in between (tests only).
+TEXT ·base36RoundTrip(SB), NOSPLIT, $0-105
+	B36_PARSE(b36bad)
+	MOVQ R10, rahi+72(FP)
+	MOVQ R8, ralo+80(FP)
+	MOVQ R11, rbhi+88(FP)
+	MOVQ R9, rblo+96(FP)
+	MOVB $1, ok+104(FP)
+	B36_FORMAT
+	JMP  b36done
+
+b36bad:
+	MOVB $0, ok+104(FP)
+
+b36done:
+	CLEAR_XMM
+	PXOR X11, X11
+	RET

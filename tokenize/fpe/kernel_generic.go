@@ -24,6 +24,10 @@ func digitsRoundTrip(*ff1Job, uint64, uint64, bool, *digitCodec, *byte, *byte) (
 	panic(noKernels)
 }
 
-func ff1Kernel128(*ff1Job128, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64) {
+func ff1Rounds128(*ff1Job128, uint64, uint64, uint64, uint64, bool, *base36Codec, *byte, *byte) (uint64, uint64, uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func base36RoundTrip(*ff1Job128, uint64, uint64, uint64, uint64, bool, *base36Codec, *byte, *byte) (uint64, uint64, uint64, uint64, bool) {
 	panic(noKernels)
 }

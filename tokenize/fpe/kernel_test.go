@@ -378,20 +378,90 @@ func pow10(k int) int {
 }
 
 // TestDigitsPathErrors checks the public behaviour of the kernels' decimal
-// path on bad input: the error names the alphabet, Append returns dst as it
+// and Base36 paths on bad input: the error names the alphabet, Append returns dst as it
 // was, and nothing of the input is echoed.
 func TestDigitsPathErrors(t *testing.T) {
 	f1, err := NewFF1(make([]byte, 16), nil, Digits)
 	require.NoError(t, err)
 	f3, err := NewFF31(make([]byte, 16), make([]byte, FF31TweakSize), Digits)
 	require.NoError(t, err)
-	for _, in := range []string{"41111111x1111111", "4111:111", "411111111111111/", "4111111\xff1111"} {
-		for _, fn := range []func([]byte, string) ([]byte, error){f1.AppendEncrypt, f1.AppendDecrypt, f3.AppendEncrypt, f3.AppendDecrypt} {
+	b1, err := NewFF1(make([]byte, 16), nil, Base36)
+	require.NoError(t, err)
+	decimal := []func([]byte, string) ([]byte, error){f1.AppendEncrypt, f1.AppendDecrypt, f3.AppendEncrypt, f3.AppendDecrypt}
+	base36 := []func([]byte, string) ([]byte, error){b1.AppendEncrypt, b1.AppendDecrypt}
+	for in, fns := range map[string][]func([]byte, string) ([]byte, error){
+		"41111111x1111111": decimal, "4111:111": decimal, "411111111111111/": decimal, "4111111\xff1111": decimal,
+		"0123456789abcdefghijklmnopqrstuV": base36, "{0123456789abcdefghijklmnopqrst": base36, "0123456789abcdefghijklm/": base36,
+	} {
+		for _, fn := range fns {
 			dst := []byte("kept")
 			out, err := fn(dst, in)
 			require.ErrorIs(t, err, ErrInvalidCharacter)
 			require.Equal(t, "kept", string(out))
 			require.NotContains(t, err.Error(), in)
+		}
+	}
+}
+
+// TestBase36Codec checks the 128-bit kernel's Base36 reading and writing
+// (B36_PARSE, B36_FORMAT) on their own, through base36RoundTrip: for 32
+// characters, every 4-character value (below 36^4) in every 4-character
+// position; for every length, random strings and edge values; and a single
+// byte outside the alphabet, at any position, refused with nothing
+// written.
+func TestBase36Codec(t *testing.T) {
+	requireKernels(t)
+	const chars = Base36
+	roundTrip := func(c *base36Codec, dst, src []byte) bool {
+		_, _, _, _, ok := base36RoundTrip(nil, 0, 0, 0, 0, false, c, &dst[0], &src[0])
+		return ok
+	}
+	src, dst := make([]byte, 32), make([]byte, 32)
+	const q4 = 36 * 36 * 36 * 36
+	for i := 0; i < q4; i++ {
+		for g := range 8 {
+			q := (i + g*(q4/8+17)) % q4
+			for k := 3; k >= 0; k-- {
+				src[4*g+k] = chars[q%36]
+				q /= 36
+			}
+		}
+		if !roundTrip(&base36Codecs[32], dst, src) || !bytes.Equal(src, dst) {
+			t.Fatalf("round trip of %q gave %q", src, dst)
+		}
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for n := 26; n <= 32; n++ {
+		c := &base36Codecs[n]
+		src, dst := make([]byte, n), make([]byte, n)
+		for k := range 20000 {
+			for i := range src {
+				src[i] = chars[rng.IntN(36)]
+				switch k {
+				case 0:
+					src[i] = '0'
+				case 1:
+					src[i] = 'z'
+				case 2:
+					src[i] = "z0"[i%2]
+				}
+			}
+			require.True(t, roundTrip(c, dst, src))
+			require.Equal(t, string(src), string(dst), "n = %d", n)
+		}
+		for p := range n {
+			for b := range 256 {
+				if strings.IndexByte(chars, byte(b)) >= 0 {
+					continue
+				}
+				bad := bytes.Repeat([]byte("a"), n)
+				bad[p] = byte(b)
+				for i := range dst {
+					dst[i] = '#'
+				}
+				require.False(t, roundTrip(c, dst, bad), "n = %d, byte %#x at %d", n, b, p)
+				require.Equal(t, strings.Repeat("#", n), string(dst))
+			}
 		}
 	}
 }
