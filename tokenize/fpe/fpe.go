@@ -68,9 +68,10 @@
 // characters) run all their rounds in one assembly kernel that keeps the
 // block in a vector register, using the AES instructions with the standard
 // key schedule; it gives the results of crypto/aes (tested for every key
-// size against it and on every vector). For 8 to 16 digits of [Digits]
-// under the default tweak, the kernel also reads and writes the digits
-// itself, sixteen at a time in a vector register. All other calls, all other
+// size against it and on every vector). Under the default tweak, for 8 to
+// 16 digits of [Digits] and, with FF1, 26 to 32 characters of [Base36], the
+// kernel also reads and writes the string itself, sixteen characters at a
+// time in vector registers, with no table lookups. All other calls, all other
 // platforms, the purego build tag and FIPS 140-3 mode (GODEBUG=fips140=on,
 // whose module boundary is crypto/aes) use crypto/aes.
 package fpe
