@@ -264,7 +264,7 @@ func (f *FF1) appendCrypt(dst []byte, x string, tweak []byte, dflt, decrypt bool
 func (f *FF1) base36Job(x string) (*ff1Job128, *base36Codec) {
 	n := len(x)
 	if k := n - f.k128min; f.alpha.isBase36 && n >= 26 && n <= 32 && k >= 0 && k < len(f.kjob128) {
-		return &f.kjob128[k], &base36Codecs[n]
+		return &f.kjob128[k], &base36Codecs[0][n]
 	}
 	return nil, nil
 }

@@ -26,9 +26,13 @@ type FF31 struct {
 	// run (kernel.go); kjob[n] is the kernel's job for length n under the
 	// default tweak, for every length the kernel takes (minLen ≤ n <
 	// len(kjob); nil without the kernel).
-	rk    *roundKeys
-	kjob  []ff31Job
-	alpha *alphabet
+	rk   *roundKeys
+	kjob []ff31Job
+	// kjob128[n−k128min] is the 128-bit kernel's job for length n under
+	// the default tweak, for every length that kernel takes.
+	kjob128 []ff31Job128
+	k128min int
+	alpha   *alphabet
 	// tl and tr are the default tweak's halves T_L and T_R as big-endian
 	// 32-bit words.
 	tl, tr uint32
@@ -80,6 +84,14 @@ func NewFF31(key, tweak []byte, alphabet string) (*FF31, error) {
 		f.kjob = make([]ff31Job, kmax+1)
 		for n := alpha.minLen; n <= kmax; n++ {
 			f.kjob[n] = newFF31Job(rk, alpha, n, tl, tr)
+		}
+		// The 128-bit kernel takes k128min..maxLen.
+		f.k128min = max(alpha.minLen, kmax+1)
+		for f.k128min <= maxLen && !ff31Kernel128Lengths(alpha, f.k128min) {
+			f.k128min++
+		}
+		for n := f.k128min; n <= maxLen; n++ {
+			f.kjob128 = append(f.kjob128, newFF31Job128(rk, alpha, n, tl, tr))
 		}
 	}
 	return f, nil
@@ -187,11 +199,31 @@ func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
 		clear(buf[:])
 		return s, nil
 	}
+	if j, c := f.base36Job(x, tl, tr); j != nil {
+		var buf [32]byte
+		if _, _, _, _, ok := ff31Rounds128(j, 0, 0, 0, 0, decrypt, c, &buf[0], unsafe.StringData(x)); !ok {
+			return "", errNotInAlphabet(x, f.alpha)
+		}
+		s := string(buf[:len(x)])
+		clear(buf[:])
+		return s, nil
+	}
 	out, err := f.appendCrypt(nil, x, tl, tr, decrypt)
 	if err != nil {
 		return "", err
 	}
 	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+// base36Job returns the 128-bit kernel's job and the Base36 codec for x
+// under the default tweak when the kernel can read and write x itself (26
+// to 32 bytes of the alphabet Base36), else nil.
+func (f *FF31) base36Job(x string, tl, tr uint32) (*ff31Job128, *base36Codec) {
+	n := len(x)
+	if k := n - f.k128min; f.alpha.isBase36 && n >= 26 && n <= 32 && tl == f.tl && tr == f.tr && k >= 0 && k < len(f.kjob128) {
+		return &f.kjob128[k], &base36Codecs[1][n]
+	}
+	return nil, nil
 }
 
 // appendCrypt runs SP 800-38G Rev. 1 Algorithms 9 and 10 and appends the
@@ -206,6 +238,13 @@ func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([
 		// kernel reads and writes the digits itself.
 		d, out := grow(dst, n)
 		if _, _, ok := ff31Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[1][n], &out[0], unsafe.StringData(x)); !ok {
+			return dst, errNotInAlphabet(x, a)
+		}
+		return d, nil
+	}
+	if j, c := f.base36Job(x, tl, tr); j != nil {
+		d, out := grow(dst, len(x))
+		if _, _, _, _, ok := ff31Rounds128(j, 0, 0, 0, 0, decrypt, c, &out[0], unsafe.StringData(x)); !ok {
 			return dst, errNotInAlphabet(x, a)
 		}
 		return d, nil
@@ -251,6 +290,14 @@ func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([
 			j = &t
 		}
 		numA.lo, numB.lo = ff31Kernel(j, numA.lo, numB.lo, decrypt)
+	} else if k := n - f.k128min; k >= 0 && k < len(f.kjob128) {
+		// 2^64 ≤ radix^v ≤ radix^u ≤ 2^96: the 128-bit kernel.
+		j := &f.kjob128[k]
+		if tl != f.tl || tr != f.tr {
+			t := newFF31Job128(f.rk, a, n, tl, tr)
+			j = &t
+		}
+		numA.hi, numA.lo, numB.hi, numB.lo = ff31Kernel128(j, numA.hi, numA.lo, numB.hi, numB.lo, decrypt)
 	} else if mu.barrett {
 		// Both halves at most 2^63: the common case, in single words.
 		numA.lo, numB.lo = f.rounds64(blk, tl, tr, numA.lo, numB.lo, mu, mv, decrypt)

@@ -200,7 +200,7 @@ func kernel128Lengths(a *alphabet, n int) bool {
 func newFF1Job128(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job128 {
 	j := ff1Job128{rk: rk}
 	for i, md := range []*modulus{&a.pow[n/2], &a.pow[n-n/2]} {
-		j.mods[i] = modRec128{md.m.lo, md.m.hi, md.muW, md.m2.lo, md.m2.hi, md.m3.lo, md.m3.hi}
+		j.mods[i] = newModRec128(md)
 	}
 	j.k = ff1BlockConstants(rk, x0, a.pow[n-n/2].numBytes)
 	return j
@@ -318,39 +318,94 @@ type base36Codec struct {
 	outA0, outB0, outA1, outB1 [16]byte // 40, 56, 72, 88
 }
 
-// base36Codecs[n] serves inputs of n characters, 26 ≤ n ≤ 32.
-var base36Codecs = func() (c [33]base36Codec) {
+// base36Codecs[0][n] serves FF1 and base36Codecs[1][n] FF3-1 (halves of
+// ⌈n/2⌉ and ⌊n/2⌋ characters, each read reversed) for inputs of n
+// characters, 26 ≤ n ≤ 32.
+var base36Codecs = func() (c [2][33]base36Codec) {
 	for n := 26; n <= 32; n++ {
-		c[n] = newBase36Codec(n)
+		c[0][n] = newBase36Codec(n, n/2, false)
+		c[1][n] = newBase36Codec(n, (n+1)/2, true)
 	}
 	return c
 }()
 
-func newBase36Codec(n int) base36Codec {
-	u, v := n/2, n-n/2
+// newBase36Codec returns the codec for n characters split after the first
+// u, each half's characters reversed if rev.
+func newBase36Codec(n, u int, rev bool) base36Codec {
 	c := base36Codec{n: uint64(n)}
+	halves := [2]struct{ start, len int }{{0, u}, {u, n - u}}
+	// numeral returns the input position of the j-th numeral of half h,
+	// most significant first.
+	numeral := func(h, j int) int {
+		if rev {
+			j = halves[h].len - 1 - j
+		}
+		return halves[h].start + j
+	}
 	for k := range 16 {
 		c.parseA[k], c.parseB[k] = 0x80, 0x80
 		if j := k - (16 - u); j >= 0 {
-			c.parseA[k] = byte(j) // x[j] is byte j of x[:16]
+			c.parseA[k] = byte(numeral(0, j)) // within x[:16]
 		}
-		if j := k - (16 - v); j >= 0 {
-			c.parseB[k] = byte(u + j - (n - 16)) // x[u+j] in x[n−16:]
+		if j := k - (16 - (n - u)); j >= 0 {
+			c.parseB[k] = byte(numeral(1, j) - (n - 16)) // within x[n−16:]
 		}
 	}
-	// pick sets the output byte k of one store, output position i, from
-	// the half holding position i.
+	// pick sets byte k of one store to output position i: the character
+	// of the half holding i, from that half's sixteen result characters.
 	pick := func(a, b *[16]byte, k, i int) {
 		a[k], b[k] = 0x80, 0x80
-		if i < u {
-			a[k] = byte(16 - u + i)
-		} else {
-			b[k] = byte(16 - v + i - u)
+		h, dst := 0, a
+		if i >= u {
+			h, dst = 1, b
 		}
+		j := i - halves[h].start
+		if rev {
+			j = halves[h].len - 1 - j
+		}
+		dst[k] = byte(16 - halves[h].len + j)
 	}
 	for k := range 16 {
 		pick(&c.outA0, &c.outB0, k, k)
 		pick(&c.outA1, &c.outB1, k, n-16+k)
 	}
 	return c
+}
+
+// ff31Job128 is ff31Job for 2^64 ≤ radix^v ≤ radix^u ≤ 2^96, the job of
+// ff31Rounds128. Offsets fixed by kernel_amd64.s (checked by
+// TestJobLayout).
+type ff31Job128 struct {
+	rk   *roundKeys   // 0
+	mods [2]modRec128 // 8: radix^u (even rounds), radix^v (odd rounds)
+	k    [8][16]byte  // 120: as ff31Job.k
+}
+
+// ff31Kernel128Lengths reports whether n takes ff31Rounds128: both moduli
+// at least 2^64 (lazyWide applies; NUM(REV(B)) fits 12 bytes in FF3-1).
+func ff31Kernel128Lengths(a *alphabet, n int) bool {
+	return a.pow[n/2].m.hi != 0
+}
+
+// newFF31Job128 returns the 128-bit kernel's job for inputs of n
+// characters under the tweak halves tl and tr.
+func newFF31Job128(rk *roundKeys, a *alphabet, n int, tl, tr uint32) ff31Job128 {
+	u := (n + 1) / 2
+	j := ff31Job128{rk: rk, k: newFF31Job(rk, a, n, tl, tr).k}
+	for i, md := range []*modulus{&a.pow[u], &a.pow[n-u]} {
+		j.mods[i] = newModRec128(md)
+	}
+	return j
+}
+
+func newModRec128(md *modulus) modRec128 {
+	return modRec128{md.m.lo, md.m.hi, md.muW, md.m2.lo, md.m2.hi, md.m3.lo, md.m3.hi}
+}
+
+// ff31Kernel128 runs the eight FF3-1 rounds of j (see ff31Job128) on
+// NUM(REV(A)) = ahi·2^64 + alo and NUM(REV(B)) = bhi·2^64 + blo and returns
+// the final values, high words first.
+func ff31Kernel128(j *ff31Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64) {
+	ahi, alo, bhi, blo, _ = ff31Rounds128(j, ahi, alo, bhi, blo, decrypt, nil, nil, nil)
+	return ahi, alo, bhi, blo
 }

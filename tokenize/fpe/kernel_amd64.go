@@ -52,6 +52,12 @@ func aesChain(rk *roundKeys, state *[16]byte, n int)
 //go:noescape
 func ff1Rounds128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
 
+// ff31Rounds128 is ff1Rounds128 for the eight FF3-1 rounds of j (see
+// ff31Job128), on NUM(REV(A)) and NUM(REV(B)) or on a Base36 string.
+//
+//go:noescape
+func ff31Rounds128(j *ff31Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
+
 // base36RoundTrip reads the Base36 string at src under c and writes it
 // back at dst with no rounds in between (tests only); the other arguments
 // are unused.

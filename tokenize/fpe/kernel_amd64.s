@@ -744,6 +744,22 @@ ff31out:
 	MOVQ    CX, AX; \
 	MULQ    MOD+16(DI)
 
+// V_BLOCK and V_Y are W_BLOCK and W_Y for FF3-1, whose block and y are
+// little-endian: X0 = LO ‖ HI (NUM(REV(B)) below 2^96, so the last four
+// bytes are K's, W ⊕ i), and y is X0 as it is.
+#define V_BLOCK(HI, LO, K) \
+	MOVQ       LO, X0; \
+	MOVQ       HI, X12; \
+	PUNPCKLQDQ X12, X0; \
+	PXOR       K, X0
+
+#define V_Y(MOD) \
+	MOVQ    X0, BX; \
+	MOVHLPS X0, X12; \
+	MOVQ    X12, CX; \
+	MOVQ    CX, AX; \
+	MULQ    MOD+16(DI)
+
 // W_QM(MOD) sets DX:AX to q̂·m (mod 2^128) for q̂ in DX. Clobbers R12.
 #define W_QM(MOD) \
 	MOVQ  DX, R12; \
@@ -768,14 +784,15 @@ ff31out:
 	CMOVQCC AX, BX; \
 	CMOVQCC DX, CX
 
-// One FF1 encryption round on 128-bit halves: c = (A + y) mod m, A, B = B,
-// c, with c = (y + A) − q̂·m below 4m (y + A is added while the
+// One encryption round on 128-bit halves: c = (A + y) mod m, A, B = B, c,
+// with c = (y + A) − q̂·m below 4m (y + A is added while the
 // multiplications run; the arithmetic is modulo 2^128, exact for c). A is
-// R10:R8, B is R11:R9.
-#define W_ENC(K, MOD, l10, l12, done) \
-	W_BLOCK(R11, R9, K); \
+// R10:R8, B is R11:R9. BLOCK and Y are W_BLOCK and W_Y (FF1) or V_BLOCK
+// and V_Y (FF3-1).
+#define W_ENC(BLOCK, Y, K, MOD, l10, l12, done) \
+	BLOCK(R11, R9, K); \
 	AES_ROUNDS(l10, l12, done); \
-	W_Y(MOD); \
+	Y(MOD); \
 	ADDQ  R8, BX; \
 	ADCQ  R10, CX; \
 	W_QM(MOD); \
@@ -787,12 +804,12 @@ ff31out:
 	MOVQ  BX, R9; \
 	MOVQ  CX, R11
 
-// One FF1 decryption round on 128-bit halves: c = (B − y) mod m, computed
-// as B + 3m − (y − q̂·m) in (0, 4m); A, B = c, A.
-#define W_DEC(K, MOD, l10, l12, done) \
-	W_BLOCK(R10, R8, K); \
+// One decryption round on 128-bit halves: c = (B − y) mod m, computed as
+// B + 3m − (y − q̂·m) in (0, 4m); A, B = c, A.
+#define W_DEC(BLOCK, Y, K, MOD, l10, l12, done) \
+	BLOCK(R10, R8, K); \
 	AES_ROUNDS(l10, l12, done); \
-	W_Y(MOD); \
+	Y(MOD); \
 	MOVQ  R9, R12; \
 	MOVQ  R11, R13; \
 	ADDQ  MOD+40(DI), R12; \
@@ -848,29 +865,29 @@ wgo:
 	CMPB   decrypt+40(FP), $0
 	JNE    wdec
 
-	W_ENC(X1, W_EVEN, w0a, w0b, w0c)
-	W_ENC(X2, W_ODD, w1a, w1b, w1c)
-	W_ENC(X3, W_EVEN, w2a, w2b, w2c)
-	W_ENC(X4, W_ODD, w3a, w3b, w3c)
-	W_ENC(X5, W_EVEN, w4a, w4b, w4c)
-	W_ENC(X6, W_ODD, w5a, w5b, w5c)
-	W_ENC(X7, W_EVEN, w6a, w6b, w6c)
-	W_ENC(X8, W_ODD, w7a, w7b, w7c)
-	W_ENC(X9, W_EVEN, w8a, w8b, w8c)
-	W_ENC(X10, W_ODD, w9a, w9b, w9c)
+	W_ENC(W_BLOCK, W_Y, X1, W_EVEN, w0a, w0b, w0c)
+	W_ENC(W_BLOCK, W_Y, X2, W_ODD, w1a, w1b, w1c)
+	W_ENC(W_BLOCK, W_Y, X3, W_EVEN, w2a, w2b, w2c)
+	W_ENC(W_BLOCK, W_Y, X4, W_ODD, w3a, w3b, w3c)
+	W_ENC(W_BLOCK, W_Y, X5, W_EVEN, w4a, w4b, w4c)
+	W_ENC(W_BLOCK, W_Y, X6, W_ODD, w5a, w5b, w5c)
+	W_ENC(W_BLOCK, W_Y, X7, W_EVEN, w6a, w6b, w6c)
+	W_ENC(W_BLOCK, W_Y, X8, W_ODD, w7a, w7b, w7c)
+	W_ENC(W_BLOCK, W_Y, X9, W_EVEN, w8a, w8b, w8c)
+	W_ENC(W_BLOCK, W_Y, X10, W_ODD, w9a, w9b, w9c)
 	JMP wout
 
 wdec:
-	W_DEC(X10, W_ODD, v9a, v9b, v9c)
-	W_DEC(X9, W_EVEN, v8a, v8b, v8c)
-	W_DEC(X8, W_ODD, v7a, v7b, v7c)
-	W_DEC(X7, W_EVEN, v6a, v6b, v6c)
-	W_DEC(X6, W_ODD, v5a, v5b, v5c)
-	W_DEC(X5, W_EVEN, v4a, v4b, v4c)
-	W_DEC(X4, W_ODD, v3a, v3b, v3c)
-	W_DEC(X3, W_EVEN, v2a, v2b, v2c)
-	W_DEC(X2, W_ODD, v1a, v1b, v1c)
-	W_DEC(X1, W_EVEN, v0a, v0b, v0c)
+	W_DEC(W_BLOCK, W_Y, X10, W_ODD, v9a, v9b, v9c)
+	W_DEC(W_BLOCK, W_Y, X9, W_EVEN, v8a, v8b, v8c)
+	W_DEC(W_BLOCK, W_Y, X8, W_ODD, v7a, v7b, v7c)
+	W_DEC(W_BLOCK, W_Y, X7, W_EVEN, v6a, v6b, v6c)
+	W_DEC(W_BLOCK, W_Y, X6, W_ODD, v5a, v5b, v5c)
+	W_DEC(W_BLOCK, W_Y, X5, W_EVEN, v4a, v4b, v4c)
+	W_DEC(W_BLOCK, W_Y, X4, W_ODD, v3a, v3b, v3c)
+	W_DEC(W_BLOCK, W_Y, X3, W_EVEN, v2a, v2b, v2c)
+	W_DEC(W_BLOCK, W_Y, X2, W_ODD, v1a, v1b, v1c)
+	W_DEC(W_BLOCK, W_Y, X1, W_EVEN, v0a, v0b, v0c)
 
 wout:
 	MOVQ R10, rahi+72(FP)
@@ -887,6 +904,78 @@ wbad:
 	MOVB $0, ok+104(FP)
 
 wdone:
+	CLEAR_XMM
+	PXOR X11, X11
+	RET
+
+// func ff31Rounds128(j *ff31Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
+//
+// The eight FF3-1 rounds for 2^64 ≤ radix^v ≤ radix^u ≤ 2^96, unrolled, on
+// NUM(REV(A)) = ahi·2^64 + alo and NUM(REV(B)) = bhi·2^64 + blo, with the
+// lazy reduction of modulus.feistel128, or on a Base36 string, as
+// ff1Rounds128. Registers as there, X1..X8 the block constants
+// (ff31Job128.k).
+TEXT ·ff31Rounds128(SB), NOSPLIT, $0-105
+	CMPQ   c+48(FP), $0
+	JEQ    vnums
+	B36_PARSE(vbad)
+	JMP    vgo
+
+vnums:
+	MOVQ   ahi+8(FP), R10
+	MOVQ   alo+16(FP), R8
+	MOVQ   bhi+24(FP), R11
+	MOVQ   blo+32(FP), R9
+
+vgo:
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  120(DI), X1
+	MOVOU  136(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  168(DI), X4
+	MOVOU  184(DI), X5
+	MOVOU  200(DI), X6
+	MOVOU  216(DI), X7
+	MOVOU  232(DI), X8
+	CMPB   decrypt+40(FP), $0
+	JNE    vdec
+
+	W_ENC(V_BLOCK, V_Y, X1, W_EVEN, x0a, x0b, x0c)
+	W_ENC(V_BLOCK, V_Y, X2, W_ODD, x1a, x1b, x1c)
+	W_ENC(V_BLOCK, V_Y, X3, W_EVEN, x2a, x2b, x2c)
+	W_ENC(V_BLOCK, V_Y, X4, W_ODD, x3a, x3b, x3c)
+	W_ENC(V_BLOCK, V_Y, X5, W_EVEN, x4a, x4b, x4c)
+	W_ENC(V_BLOCK, V_Y, X6, W_ODD, x5a, x5b, x5c)
+	W_ENC(V_BLOCK, V_Y, X7, W_EVEN, x6a, x6b, x6c)
+	W_ENC(V_BLOCK, V_Y, X8, W_ODD, x7a, x7b, x7c)
+	JMP vout
+
+vdec:
+	W_DEC(V_BLOCK, V_Y, X8, W_ODD, y7a, y7b, y7c)
+	W_DEC(V_BLOCK, V_Y, X7, W_EVEN, y6a, y6b, y6c)
+	W_DEC(V_BLOCK, V_Y, X6, W_ODD, y5a, y5b, y5c)
+	W_DEC(V_BLOCK, V_Y, X5, W_EVEN, y4a, y4b, y4c)
+	W_DEC(V_BLOCK, V_Y, X4, W_ODD, y3a, y3b, y3c)
+	W_DEC(V_BLOCK, V_Y, X3, W_EVEN, y2a, y2b, y2c)
+	W_DEC(V_BLOCK, V_Y, X2, W_ODD, y1a, y1b, y1c)
+	W_DEC(V_BLOCK, V_Y, X1, W_EVEN, y0a, y0b, y0c)
+
+vout:
+	MOVQ R10, rahi+72(FP)
+	MOVQ R8, ralo+80(FP)
+	MOVQ R11, rbhi+88(FP)
+	MOVQ R9, rblo+96(FP)
+	MOVB $1, ok+104(FP)
+	CMPQ c+48(FP), $0
+	JEQ  vdone
+	B36_FORMAT
+	JMP  vdone
+
+vbad:
+	MOVB $0, ok+104(FP)
+
+vdone:
 	CLEAR_XMM
 	PXOR X11, X11
 	RET

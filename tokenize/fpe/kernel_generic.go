@@ -28,6 +28,10 @@ func ff1Rounds128(*ff1Job128, uint64, uint64, uint64, uint64, bool, *base36Codec
 	panic(noKernels)
 }
 
+func ff31Rounds128(*ff31Job128, uint64, uint64, uint64, uint64, bool, *base36Codec, *byte, *byte) (uint64, uint64, uint64, uint64, bool) {
+	panic(noKernels)
+}
+
 func base36RoundTrip(*ff1Job128, uint64, uint64, uint64, uint64, bool, *base36Codec, *byte, *byte) (uint64, uint64, uint64, uint64, bool) {
 	panic(noKernels)
 }

@@ -49,6 +49,14 @@ func TestJobLayout(t *testing.T) {
 	var c digitCodec
 	require.Equal(t, []uintptr{0, 8, 24, 40},
 		[]uintptr{unsafe.Offsetof(c.n), unsafe.Offsetof(c.parse), unsafe.Offsetof(c.format), unsafe.Sizeof(c)})
+	var k128 ff31Job128
+	require.Equal(t, []uintptr{0, 8, 64, 120, 248},
+		[]uintptr{unsafe.Offsetof(k128.rk), unsafe.Offsetof(k128.mods), unsafe.Offsetof(k128.mods) + unsafe.Sizeof(w),
+			unsafe.Offsetof(k128.k), unsafe.Sizeof(k128)})
+	var b base36Codec
+	require.Equal(t, []uintptr{0, 8, 24, 40, 56, 72, 88, 104},
+		[]uintptr{unsafe.Offsetof(b.n), unsafe.Offsetof(b.parseA), unsafe.Offsetof(b.parseB),
+			unsafe.Offsetof(b.outA0), unsafe.Offsetof(b.outB0), unsafe.Offsetof(b.outA1), unsafe.Offsetof(b.outB1), unsafe.Sizeof(b)})
 }
 
 // TestKeyExpansion checks the key schedule against the expansions printed
@@ -142,7 +150,8 @@ func TestKernelMatchesCryptoAESPath(t *testing.T) {
 			g3 := f3.withoutKernel()
 			chars := []rune(alphabet)
 			for n := f1.MinLength(); n <= 2*f1.alpha.maxHalf(); n++ {
-				if !kernelModulus(&f1.alpha.pow[n-n/2]) && !kernelModulus(&f1.alpha.pow[(n+1)/2]) && !kernel128Lengths(f1.alpha, n) {
+				if !kernelModulus(&f1.alpha.pow[n-n/2]) && !kernelModulus(&f1.alpha.pow[(n+1)/2]) &&
+					!kernel128Lengths(f1.alpha, n) && !ff31Kernel128Lengths(f1.alpha, n) {
 					continue
 				}
 				kernelCalls++
@@ -280,7 +289,7 @@ func (f *FF1) withoutKernel() *FF1 {
 // withoutKernel returns a copy of f that runs on crypto/aes only.
 func (f *FF31) withoutKernel() *FF31 {
 	g := *f
-	g.rk, g.kjob = nil, nil
+	g.rk, g.kjob, g.kjob128 = nil, nil, nil
 	return &g
 }
 
@@ -426,41 +435,45 @@ func TestBase36Codec(t *testing.T) {
 				q /= 36
 			}
 		}
-		if !roundTrip(&base36Codecs[32], dst, src) || !bytes.Equal(src, dst) {
-			t.Fatalf("round trip of %q gave %q", src, dst)
+		for kind := range 2 {
+			if !roundTrip(&base36Codecs[kind][32], dst, src) || !bytes.Equal(src, dst) {
+				t.Fatalf("round trip %d of %q gave %q", kind, src, dst)
+			}
 		}
 	}
 	rng := rand.New(rand.NewPCG(13, 14))
-	for n := 26; n <= 32; n++ {
-		c := &base36Codecs[n]
-		src, dst := make([]byte, n), make([]byte, n)
-		for k := range 20000 {
-			for i := range src {
-				src[i] = chars[rng.IntN(36)]
-				switch k {
-				case 0:
-					src[i] = '0'
-				case 1:
-					src[i] = 'z'
-				case 2:
-					src[i] = "z0"[i%2]
+	for kind := range 2 {
+		for n := 26; n <= 32; n++ {
+			c := &base36Codecs[kind][n]
+			src, dst := make([]byte, n), make([]byte, n)
+			for k := range 20000 {
+				for i := range src {
+					src[i] = chars[rng.IntN(36)]
+					switch k {
+					case 0:
+						src[i] = '0'
+					case 1:
+						src[i] = 'z'
+					case 2:
+						src[i] = "z0"[i%2]
+					}
 				}
+				require.True(t, roundTrip(c, dst, src))
+				require.Equal(t, string(src), string(dst), "codec %d, n = %d", kind, n)
 			}
-			require.True(t, roundTrip(c, dst, src))
-			require.Equal(t, string(src), string(dst), "n = %d", n)
-		}
-		for p := range n {
-			for b := range 256 {
-				if strings.IndexByte(chars, byte(b)) >= 0 {
-					continue
+			for p := range n {
+				for b := range 256 {
+					if strings.IndexByte(chars, byte(b)) >= 0 {
+						continue
+					}
+					bad := bytes.Repeat([]byte("a"), n)
+					bad[p] = byte(b)
+					for i := range dst {
+						dst[i] = '#'
+					}
+					require.False(t, roundTrip(c, dst, bad), "codec %d, n = %d, byte %#x at %d", kind, n, b, p)
+					require.Equal(t, strings.Repeat("#", n), string(dst))
 				}
-				bad := bytes.Repeat([]byte("a"), n)
-				bad[p] = byte(b)
-				for i := range dst {
-					dst[i] = '#'
-				}
-				require.False(t, roundTrip(c, dst, bad), "n = %d, byte %#x at %d", n, b, p)
-				require.Equal(t, strings.Repeat("#", n), string(dst))
 			}
 		}
 	}
