@@ -63,15 +63,15 @@
 // the figures.
 //
 // On amd64 processors with AES-NI, calls whose halves are below 2^32 (up to
-// 18 decimal digits, 12 base-36 characters; FF1 and FF3-1) or, for FF1,
-// between 2^64 and 2^96 (40 to 56 decimal digits, 26 to 36 base-36
-// characters) run all their rounds in one assembly kernel that keeps the
-// block in a vector register, using the AES instructions with the standard
-// key schedule; it gives the results of crypto/aes (tested for every key
-// size against it and on every vector). Under the default tweak, for 8 to
-// 16 digits of [Digits] and, with FF1, 26 to 32 characters of [Base36], the
-// kernel also reads and writes the string itself, sixteen characters at a
-// time in vector registers, with no table lookups. All other calls, all other
+// 18 decimal digits, 12 base-36 characters) or between 2^64 and 2^96 (40 to
+// 56 decimal digits, 26 to 36 base-36 characters) run all their rounds in
+// one assembly kernel that keeps the block in a vector register, using the
+// AES instructions with the standard key schedule; it gives the results of
+// crypto/aes (tested for every key size against it and on every vector).
+// Under the default tweak, for 8 to 16 digits of [Digits] and 26 to 32
+// characters of [Base36], the kernel also reads and writes the string
+// itself, sixteen characters at a time in vector registers, with no table
+// lookups. All other calls, all other
 // platforms, the purego build tag and FIPS 140-3 mode (GODEBUG=fips140=on,
 // whose module boundary is crypto/aes) use crypto/aes.
 package fpe
