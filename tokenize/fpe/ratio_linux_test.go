@@ -264,7 +264,17 @@ func BenchmarkFloorRatio(b *testing.B) {
 		}
 		ct1, _ := ff1.Encrypt(c.input)
 		ct31, _ := ff31.Encrypt(c.input)
+		dst := make([]byte, 0, 64)
+		appendTo := func(fn func([]byte, string) ([]byte, error), x string) func() (string, error) {
+			return func() (string, error) {
+				var err error
+				dst, err = fn(dst[:0], x)
+				return "", err
+			}
+		}
 		for _, t := range []target{
+			{"FF1/" + c.name + "_aes256/append_encrypt", c.ff1AES, appendTo(ff1.AppendEncrypt, c.input)},
+			{"FF31/" + c.name + "_aes256/append_encrypt", c.ff31AES, appendTo(ff31.AppendEncrypt, c.input)},
 			{"FF1/" + c.name + "_aes256/encrypt", c.ff1AES, func() (string, error) { return ff1.Encrypt(c.input) }},
 			{"FF1/" + c.name + "_aes256/decrypt", c.ff1AES, func() (string, error) { return ff1.Decrypt(ct1) }},
 			{"FF31/" + c.name + "_aes256/encrypt", c.ff31AES, func() (string, error) { return ff31.Encrypt(c.input) }},
