@@ -199,35 +199,29 @@ func (f *FF1) AppendDecryptWithTweak(dst []byte, x string, tweak []byte) ([]byte
 }
 
 // crypt returns the result of appendCrypt as a string that owns its only
-// allocation.
+// allocation. Where the kernels read and write the string, it is allocated
+// between the two halves of the rounds, which the processor then runs
+// beside the allocation (kernel_amd64.s).
 func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) {
-	if n := len(x); dflt && f.alpha.isDigits && n >= 8 && n <= 16 && n < len(f.kjob) {
-		// cryptDigits, with the result allocated after the rounds: the
-		// allocation does not depend on them, so the processor runs it
-		// while their AES chain leaves it idle. The stack copy of the
-		// result is cleared.
-		var buf [16]byte
-		if _, _, ok := ff1Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[0][n], &buf[0], unsafe.StringData(x)); !ok {
+	if j, c := f.digitsJob(x); dflt && j != nil {
+		a, b, ok := ff1DigitsIn(j, c, unsafe.StringData(x), nil, 0, 0, decrypt)
+		if !ok {
 			return "", errNotInAlphabet(x, f.alpha)
 		}
-		s := string(buf[:n])
-		clear(buf[:])
-		return s, nil
+		out := make([]byte, len(x))
+		ff1DigitsOut(j, c, nil, &out[0], a, b, decrypt)
+		return unsafe.String(&out[0], len(out)), nil
 	}
 	if j, c := f.base36Job(x); dflt && j != nil {
-		var buf [32]byte
-		if _, _, _, _, ok := ff1Rounds128(j, 0, 0, 0, 0, decrypt, c, &buf[0], unsafe.StringData(x)); !ok {
+		ahi, alo, bhi, blo, ok := ff1Base36In(j, c, unsafe.StringData(x), nil, 0, 0, 0, 0, decrypt)
+		if !ok {
 			return "", errNotInAlphabet(x, f.alpha)
 		}
-		s := string(buf[:len(x)])
-		clear(buf[:])
-		return s, nil
+		out := make([]byte, len(x))
+		ff1Base36Out(j, c, nil, &out[0], ahi, alo, bhi, blo, decrypt)
+		return unsafe.String(&out[0], len(out)), nil
 	}
-	var dst []byte
-	if f.alpha.ascii {
-		dst = make([]byte, 0, len(x))
-	}
-	out, err := f.appendCrypt(dst, x, tweak, dflt, decrypt)
+	out, err := f.appendCrypt(nil, x, tweak, dflt, decrypt)
 	if err != nil {
 		return "", err
 	}
@@ -236,15 +230,23 @@ func (f *FF1) crypt(x string, tweak []byte, dflt, decrypt bool) (string, error) 
 
 func (f *FF1) appendCrypt(dst []byte, x string, tweak []byte, dflt, decrypt bool) ([]byte, error) {
 	a := f.alpha
-	if n := len(x); dflt && a.isDigits && n >= 8 && n <= 16 && n < len(f.kjob) {
-		return f.cryptDigits(dst, x, decrypt)
-	}
-	if j, c := f.base36Job(x); dflt && j != nil {
-		d, out := grow(dst, len(x))
-		if _, _, _, _, ok := ff1Rounds128(j, 0, 0, 0, 0, decrypt, c, &out[0], unsafe.StringData(x)); !ok {
+	if j, c := f.digitsJob(x); dflt && j != nil {
+		ra, rb, ok := ff1DigitsIn(j, c, unsafe.StringData(x), nil, 0, 0, decrypt)
+		if !ok {
 			return dst, errNotInAlphabet(x, a)
 		}
-		return d, nil
+		dst, out := grow(dst, len(x))
+		ff1DigitsOut(j, c, nil, &out[0], ra, rb, decrypt)
+		return dst, nil
+	}
+	if j, c := f.base36Job(x); dflt && j != nil {
+		ahi, alo, bhi, blo, ok := ff1Base36In(j, c, unsafe.StringData(x), nil, 0, 0, 0, 0, decrypt)
+		if !ok {
+			return dst, errNotInAlphabet(x, a)
+		}
+		dst, out := grow(dst, len(x))
+		ff1Base36Out(j, c, nil, &out[0], ahi, alo, bhi, blo, decrypt)
+		return dst, nil
 	}
 	n := a.charCount(x)
 	switch {
@@ -269,17 +271,14 @@ func (f *FF1) base36Job(x string) (*ff1Job128, *base36Codec) {
 	return nil, nil
 }
 
-// cryptDigits is cryptFast for the commonest case, kept free of its
-// generality: 8 to 16 characters of the alphabet Digits, the default tweak,
-// and the kernel (f.kjob set; radix^8 < 2^32), which reads and writes the
-// digits itself (digitCodec).
-func (f *FF1) cryptDigits(dst []byte, x string, decrypt bool) ([]byte, error) {
-	n := len(x)
-	d, out := grow(dst, n)
-	if _, _, ok := ff1Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[0][n], &out[0], unsafe.StringData(x)); !ok {
-		return dst, errNotInAlphabet(x, f.alpha)
+// digitsJob returns the kernel's job and the decimal codec for x under
+// the default tweak when the kernel can read and write x itself (8 to 16
+// bytes of the alphabet Digits; radix^8 < 2^32), else nil.
+func (f *FF1) digitsJob(x string) (*ff1Job, *digitCodec) {
+	if n := len(x); f.alpha.isDigits && n >= 8 && n <= 16 && n < len(f.kjob) {
+		return &f.kjob[n], &digitCodecs[0][n]
 	}
-	return d, nil
+	return nil, nil
 }
 
 // cryptFast runs FF1 on inputs whose halves are below 2^96, in fixed-width

@@ -186,33 +186,41 @@ func (f *FF31) AppendDecryptWithTweak(dst []byte, x string, tweak []byte) ([]byt
 }
 
 // crypt returns the result of appendCrypt as a string that owns its only
-// allocation.
+// allocation (see FF1.crypt).
 func (f *FF31) crypt(x string, tl, tr uint32, decrypt bool) (string, error) {
-	if n := len(x); f.alpha.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && n < len(f.kjob) {
-		// As appendCrypt's first case, allocating after the rounds (see
-		// FF1.crypt).
-		var buf [16]byte
-		if _, _, ok := ff31Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[1][n], &buf[0], unsafe.StringData(x)); !ok {
+	if j, c := f.digitsJob(x, tl, tr); j != nil {
+		a, b, ok := ff31DigitsIn(j, c, unsafe.StringData(x), nil, 0, 0, decrypt)
+		if !ok {
 			return "", errNotInAlphabet(x, f.alpha)
 		}
-		s := string(buf[:n])
-		clear(buf[:])
-		return s, nil
+		out := make([]byte, len(x))
+		ff31DigitsOut(j, c, nil, &out[0], a, b, decrypt)
+		return unsafe.String(&out[0], len(out)), nil
 	}
 	if j, c := f.base36Job(x, tl, tr); j != nil {
-		var buf [32]byte
-		if _, _, _, _, ok := ff31Rounds128(j, 0, 0, 0, 0, decrypt, c, &buf[0], unsafe.StringData(x)); !ok {
+		ahi, alo, bhi, blo, ok := ff31Base36In(j, c, unsafe.StringData(x), nil, 0, 0, 0, 0, decrypt)
+		if !ok {
 			return "", errNotInAlphabet(x, f.alpha)
 		}
-		s := string(buf[:len(x)])
-		clear(buf[:])
-		return s, nil
+		out := make([]byte, len(x))
+		ff31Base36Out(j, c, nil, &out[0], ahi, alo, bhi, blo, decrypt)
+		return unsafe.String(&out[0], len(out)), nil
 	}
 	out, err := f.appendCrypt(nil, x, tl, tr, decrypt)
 	if err != nil {
 		return "", err
 	}
 	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+// digitsJob returns the kernel's job and the decimal codec for x under the
+// default tweak when the kernel can read and write x itself (8 to 16 bytes
+// of the alphabet Digits), else nil.
+func (f *FF31) digitsJob(x string, tl, tr uint32) (*ff31Job, *digitCodec) {
+	if n := len(x); f.alpha.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && n < len(f.kjob) {
+		return &f.kjob[n], &digitCodecs[1][n]
+	}
+	return nil, nil
 }
 
 // base36Job returns the 128-bit kernel's job and the Base36 codec for x
@@ -233,21 +241,25 @@ func (f *FF31) base36Job(x string, tl, tr uint32) (*ff31Job128, *base36Codec) {
 // order, and y = NUM(REVB(CIPH(...))) is read back little-endian.
 func (f *FF31) appendCrypt(dst []byte, x string, tl, tr uint32, decrypt bool) ([]byte, error) {
 	a := f.alpha
-	if n := len(x); a.isDigits && n >= 8 && n <= 16 && tl == f.tl && tr == f.tr && n < len(f.kjob) {
-		// The commonest case, kept free of the generality below: the
-		// kernel reads and writes the digits itself.
-		d, out := grow(dst, n)
-		if _, _, ok := ff31Rounds(&f.kjob[n], 0, 0, decrypt, &digitCodecs[1][n], &out[0], unsafe.StringData(x)); !ok {
+	if j, c := f.digitsJob(x, tl, tr); j != nil {
+		// The commonest cases, kept free of the generality below: the
+		// kernel reads and writes the string itself.
+		ra, rb, ok := ff31DigitsIn(j, c, unsafe.StringData(x), nil, 0, 0, decrypt)
+		if !ok {
 			return dst, errNotInAlphabet(x, a)
 		}
-		return d, nil
+		dst, out := grow(dst, len(x))
+		ff31DigitsOut(j, c, nil, &out[0], ra, rb, decrypt)
+		return dst, nil
 	}
 	if j, c := f.base36Job(x, tl, tr); j != nil {
-		d, out := grow(dst, len(x))
-		if _, _, _, _, ok := ff31Rounds128(j, 0, 0, 0, 0, decrypt, c, &out[0], unsafe.StringData(x)); !ok {
+		ahi, alo, bhi, blo, ok := ff31Base36In(j, c, unsafe.StringData(x), nil, 0, 0, 0, 0, decrypt)
+		if !ok {
 			return dst, errNotInAlphabet(x, a)
 		}
-		return d, nil
+		dst, out := grow(dst, len(x))
+		ff31Base36Out(j, c, nil, &out[0], ahi, alo, bhi, blo, decrypt)
+		return dst, nil
 	}
 	n := a.charCount(x)
 	if n < a.minLen {

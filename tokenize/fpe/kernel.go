@@ -206,20 +206,6 @@ func newFF1Job128(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job128 {
 	return j
 }
 
-// ff1Kernel runs the ten FF1 rounds of j on NUM(A) = a and NUM(B) = b and
-// returns the final NUM(A) and NUM(B).
-func ff1Kernel(j *ff1Job, a, b uint64, decrypt bool) (uint64, uint64) {
-	a, b, _ = ff1Rounds(j, a, b, decrypt, nil, nil, nil)
-	return a, b
-}
-
-// ff31Kernel runs the eight FF3-1 rounds of j on NUM(REV(A)) = a and
-// NUM(REV(B)) = b and returns the final values.
-func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64) {
-	a, b, _ = ff31Rounds(j, a, b, decrypt, nil, nil, nil)
-	return a, b
-}
-
 // digitCodec lets a kernel read and write the decimal string itself for
 // inputs of 8 to 16 digits of the alphabet Digits: parsing, the rounds and
 // formatting in one call, with the digits handled 16 at a time in a vector
@@ -291,14 +277,6 @@ func newDigitCodec(n, u int, rev bool) digitCodec {
 		c.format[8+k] = out(n - 8 + k)
 	}
 	return c
-}
-
-// ff1Kernel128 runs the ten FF1 rounds of j (see ff1Job128) on NUM(A) =
-// ahi·2^64 + alo and NUM(B) = bhi·2^64 + blo and returns the final NUM(A)
-// and NUM(B), high words first.
-func ff1Kernel128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64) {
-	ahi, alo, bhi, blo, _ = ff1Rounds128(j, ahi, alo, bhi, blo, decrypt, nil, nil, nil)
-	return ahi, alo, bhi, blo
 }
 
 // base36Codec is digitCodec for the 128-bit kernel and the alphabet
@@ -400,12 +378,4 @@ func newFF31Job128(rk *roundKeys, a *alphabet, n int, tl, tr uint32) ff31Job128 
 
 func newModRec128(md *modulus) modRec128 {
 	return modRec128{md.m.lo, md.m.hi, md.muW, md.m2.lo, md.m2.hi, md.m3.lo, md.m3.hi}
-}
-
-// ff31Kernel128 runs the eight FF3-1 rounds of j (see ff31Job128) on
-// NUM(REV(A)) = ahi·2^64 + alo and NUM(REV(B)) = bhi·2^64 + blo and returns
-// the final values, high words first.
-func ff31Kernel128(j *ff31Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64) {
-	ahi, alo, bhi, blo, _ = ff31Rounds128(j, ahi, alo, bhi, blo, decrypt, nil, nil, nil)
-	return ahi, alo, bhi, blo
 }

@@ -59,8 +59,8 @@ DATA words10<>+0(SB)/8, $0x000a000a000a000a
 DATA words10<>+8(SB)/8, $0x000a000a000a000a
 GLOBL words10<>(SB), RODATA|NOPTR, $16
 
-// The kernels' frame, shared by ff1Rounds and ff31Rounds (see
-// kernel_amd64.go): j+0, a+8, b+16, decrypt+24, c+32, dst+40, src+48,
+// The string kernels' frame (ff1DigitsIn and the others, see
+// kernel_amd64.go): j+0, c+8, src+16, dst+24, a+32, b+40, decrypt+48,
 // ra+56, rb+64, ok+72.
 
 // DIGITS_PARSE(BAD) reads the n (8..16) ASCII digits at src under the codec
@@ -72,8 +72,8 @@ GLOBL words10<>(SB), RODATA|NOPTR, $16
 // three multiply-adds fold each lane into its number. Clobbers AX, CX, DX,
 // X0, X11, X12.
 #define DIGITS_PARSE(BAD) \
-	MOVQ       c+32(FP), CX; \
-	MOVQ       src+48(FP), AX; \
+	MOVQ       c+8(FP), CX; \
+	MOVQ       src+16(FP), AX; \
 	MOVQ       0(CX), DX; \
 	MOVQ       (AX), X0; \
 	MOVQ       -8(AX)(DX*1), X11; \
@@ -145,43 +145,13 @@ GLOBL words10<>(SB), RODATA|NOPTR, $16
 	POR       X4, X2; \
 	MOVOU     ascii0<>(SB), X3; \
 	PADDB     X3, X2; \
-	MOVQ      c+32(FP), CX; \
+	MOVQ      c+8(FP), CX; \
 	MOVOU     24(CX), X3; \
 	PSHUFB    X3, X2; \
-	MOVQ      dst+40(FP), AX; \
+	MOVQ      dst+24(FP), AX; \
 	MOVQ      0(CX), DX; \
 	MOVQ      X2, (AX); \
 	MOVHPS    X2, -8(AX)(DX*1)
-
-// KERNEL_IN(NUMS, GO, BAD) sets R8 and R9 from the decimal string when the
-// codec c is set (jumping to BAD if it is not all digits), else from a and b.
-#define KERNEL_IN(NUMS, GO, BAD) \
-	CMPQ c+32(FP), $0; \
-	JEQ  NUMS; \
-	DIGITS_PARSE(BAD); \
-	JMP  GO; \
-NUMS: \
-	MOVQ a+8(FP), R8; \
-	MOVQ b+16(FP), R9; \
-GO:
-
-// KERNEL_OUT(DONE, BAD) returns R8 and R9, writing them as a decimal string
-// first when the codec is set; BAD is where DIGITS_PARSE failed.
-#define KERNEL_OUT(DONE, BAD) \
-	MOVQ  R8, ra+56(FP); \
-	MOVQ  R9, rb+64(FP); \
-	MOVB  $1, ok+72(FP); \
-	CMPQ  c+32(FP), $0; \
-	JEQ   DONE; \
-	DIGITS_FORMAT; \
-	JMP   DONE; \
-BAD: \
-	MOVB  $0, ok+72(FP); \
-DONE: \
-	CLEAR_XMM; \
-	PXOR X11, X11; \
-	RET
-
 
 // Constants of the Base36 codec (B36_PARSE, B36_FORMAT): 'a' − '0' and 25
 // (bytes; letter tests), 39 (bytes; the gap between '9' + 1 and 'a'), the
@@ -232,8 +202,9 @@ DATA words36<>+0(SB)/8, $0x0024002400240024
 DATA words36<>+8(SB)/8, $0x0024002400240024
 GLOBL words36<>(SB), RODATA|NOPTR, $16
 
-// ff1Rounds128's frame: j+0, ahi+8, alo+16, bhi+24, blo+32, decrypt+40,
-// c+48, dst+56, src+64, rahi+72, ralo+80, rbhi+88, rblo+96, ok+104.
+// The 128-bit string kernels' frame (ff1Base36In and the others): j+0,
+// c+8, src+16, dst+24, ahi+32, alo+40, bhi+48, blo+56, decrypt+64,
+// rahi+72, ralo+80, rbhi+88, rblo+96, ok+104.
 
 // B36_PARSE(BAD) reads the n (26..32) Base36 characters at src under the
 // codec c (base36Codec) into R10:R8 = NUM(A) and R11:R9 = NUM(B), or jumps
@@ -245,8 +216,8 @@ GLOBL words36<>(SB), RODATA|NOPTR, $16
 // and one multiplication by 36^8 joins those. Clobbers AX, CX, DX, R12,
 // X0..X7, X11, X12.
 #define B36_PARSE(BAD) \
-	MOVQ      c+48(FP), CX; \
-	MOVQ      src+64(FP), AX; \
+	MOVQ      c+8(FP), CX; \
+	MOVQ      src+16(FP), AX; \
 	MOVQ      0(CX), DX; \
 	MOVOU     (AX), X0; \
 	MOVOU     -16(AX)(DX*1), X1; \
@@ -415,7 +386,7 @@ GLOBL words36<>(SB), RODATA|NOPTR, $16
 	B36_PAIRS(X1, X3, X5); \
 	B36_CHARS(X0, X2, X4); \
 	B36_CHARS(X1, X3, X5); \
-	MOVQ       c+48(FP), CX; \
+	MOVQ       c+8(FP), CX; \
 	MOVOU      40(CX), X2; \
 	MOVO       X0, X4; \
 	PSHUFB     X2, X4; \
@@ -428,7 +399,7 @@ GLOBL words36<>(SB), RODATA|NOPTR, $16
 	MOVOU      88(CX), X3; \
 	PSHUFB     X3, X1; \
 	POR        X1, X0; \
-	MOVQ       dst+56(FP), AX; \
+	MOVQ       dst+24(FP), AX; \
 	MOVQ       0(CX), DX; \
 	MOVOU      X4, (AX); \
 	MOVOU      X0, -16(AX)(DX*1)
@@ -561,59 +532,6 @@ done:
 	MOVQ  R8, R9; \
 	MOVQ  BX, R8
 
-// func ff1Rounds(j *ff1Job, a, b uint64, decrypt bool, c *digitCodec, dst, src *byte) (ra, rb uint64, ok bool)
-//
-// The ten FF1 rounds of SP 800-38G Algorithms 7 and 8 for radix^v ≤ 2^32,
-// unrolled, on NUM(A) = a and NUM(B) = b, or, when c is set, on the
-// decimal string at src, writing the result at dst (KERNEL_IN, KERNEL_OUT). Registers: DI the job, SI the round keys, R8 NUM(A), R9 NUM(B),
-// X1..X10 the block constants of rounds 0..9 (ff1Job.k), X13 the toHigh
-// shuffle, X11 the swapHalves shuffle.
-TEXT ·ff1Rounds(SB), NOSPLIT, $0-73
-	KERNEL_IN(ff1nums, ff1go, ff1bad)
-	MOVQ   j+0(FP), DI
-	MOVQ   0(DI), SI
-	MOVOU  toHigh<>(SB), X13
-	MOVOU  swapHalves<>(SB), X11
-	MOVOU  72(DI), X1
-	MOVOU  88(DI), X2
-	MOVOU  104(DI), X3
-	MOVOU  120(DI), X4
-	MOVOU  136(DI), X5
-	MOVOU  152(DI), X6
-	MOVOU  168(DI), X7
-	MOVOU  184(DI), X8
-	MOVOU  200(DI), X9
-	MOVOU  216(DI), X10
-	CMPB   decrypt+24(FP), $0
-	JNE    ff1dec
-
-	FF1_ENC(X1, FF1_EVEN, e0a, e0b, e0c)
-	FF1_ENC(X2, FF1_ODD, e1a, e1b, e1c)
-	FF1_ENC(X3, FF1_EVEN, e2a, e2b, e2c)
-	FF1_ENC(X4, FF1_ODD, e3a, e3b, e3c)
-	FF1_ENC(X5, FF1_EVEN, e4a, e4b, e4c)
-	FF1_ENC(X6, FF1_ODD, e5a, e5b, e5c)
-	FF1_ENC(X7, FF1_EVEN, e6a, e6b, e6c)
-	FF1_ENC(X8, FF1_ODD, e7a, e7b, e7c)
-	FF1_ENC(X9, FF1_EVEN, e8a, e8b, e8c)
-	FF1_ENC(X10, FF1_ODD, e9a, e9b, e9c)
-	JMP ff1out
-
-ff1dec:
-	FF1_DEC(X10, FF1_ODD, d9a, d9b, d9c)
-	FF1_DEC(X9, FF1_EVEN, d8a, d8b, d8c)
-	FF1_DEC(X8, FF1_ODD, d7a, d7b, d7c)
-	FF1_DEC(X7, FF1_EVEN, d6a, d6b, d6c)
-	FF1_DEC(X6, FF1_ODD, d5a, d5b, d5c)
-	FF1_DEC(X5, FF1_EVEN, d4a, d4b, d4c)
-	FF1_DEC(X4, FF1_ODD, d3a, d3b, d3c)
-	FF1_DEC(X3, FF1_EVEN, d2a, d2b, d2c)
-	FF1_DEC(X2, FF1_ODD, d1a, d1b, d1c)
-	FF1_DEC(X1, FF1_EVEN, d0a, d0b, d0c)
-
-ff1out:
-	KERNEL_OUT(ff1done, ff1bad)
-
 // FF3-1 modulus records in ff31Job: even rounds (radix^u) and odd rounds
 // (radix^v); fields m, mu (high word of ⌊2^128/m⌋), 2m and the low word of
 // ⌊2^128/m⌋ at +0, +8, +16, +24.
@@ -669,53 +587,6 @@ ff1out:
 	REDUCE3(MOD); \
 	MOVQ  R8, R9; \
 	MOVQ  BX, R8
-
-// func ff31Rounds(j *ff31Job, a, b uint64, decrypt bool, c *digitCodec, dst, src *byte) (ra, rb uint64, ok bool)
-//
-// The eight FF3-1 rounds of SP 800-38G Rev. 1 Algorithms 9 and 10 for
-// radix^u ≤ 2^32, keyed with REVB(K), unrolled, on numbers or, when c is
-// set, on a decimal string, as ff1Rounds. The block REVB(W ⊕ [i]^4 ‖
-// [NUM(REV(B))]^12) is, read little-endian, NUM(REV(B)) in the low half and
-// (W ⊕ i)·2^32 in the high half; y = NUM(REVB(output)) is the output read
-// little-endian. Registers as in ff1Rounds, X1..X8 the block constants
-// (ff31Job.k).
-TEXT ·ff31Rounds(SB), NOSPLIT, $0-73
-	KERNEL_IN(ff31nums, ff31go, ff31bad)
-	MOVQ   j+0(FP), DI
-	MOVQ   0(DI), SI
-	MOVOU  72(DI), X1
-	MOVOU  88(DI), X2
-	MOVOU  104(DI), X3
-	MOVOU  120(DI), X4
-	MOVOU  136(DI), X5
-	MOVOU  152(DI), X6
-	MOVOU  168(DI), X7
-	MOVOU  184(DI), X8
-	CMPB   decrypt+24(FP), $0
-	JNE    ff31dec
-
-	FF31_ENC(X1, FF31_EVEN, f0a, f0b, f0c)
-	FF31_ENC(X2, FF31_ODD, f1a, f1b, f1c)
-	FF31_ENC(X3, FF31_EVEN, f2a, f2b, f2c)
-	FF31_ENC(X4, FF31_ODD, f3a, f3b, f3c)
-	FF31_ENC(X5, FF31_EVEN, f4a, f4b, f4c)
-	FF31_ENC(X6, FF31_ODD, f5a, f5b, f5c)
-	FF31_ENC(X7, FF31_EVEN, f6a, f6b, f6c)
-	FF31_ENC(X8, FF31_ODD, f7a, f7b, f7c)
-	JMP ff31out
-
-ff31dec:
-	FF31_DEC(X8, FF31_ODD, g7a, g7b, g7c)
-	FF31_DEC(X7, FF31_EVEN, g6a, g6b, g6c)
-	FF31_DEC(X6, FF31_ODD, g5a, g5b, g5c)
-	FF31_DEC(X5, FF31_EVEN, g4a, g4b, g4c)
-	FF31_DEC(X4, FF31_ODD, g3a, g3b, g3c)
-	FF31_DEC(X3, FF31_EVEN, g2a, g2b, g2c)
-	FF31_DEC(X2, FF31_ODD, g1a, g1b, g1c)
-	FF31_DEC(X1, FF31_EVEN, g0a, g0b, g0c)
-
-ff31out:
-	KERNEL_OUT(ff31done, ff31bad)
 
 // FF1 128-bit modulus records in ff1Job128: even rounds (radix^u) and odd
 // rounds (radix^v); fields m (low, high word), muW = min(⌊2^128/m⌋,
@@ -827,159 +698,6 @@ ff31out:
 	MOVQ  BX, R8; \
 	MOVQ  CX, R10
 
-// func ff1Rounds128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
-//
-// The ten FF1 rounds for 2^64 ≤ radix^u ≤ radix^v ≤ 2^96 and d = 16,
-// unrolled: NUM(A) and NUM(B) in two words each, the lazy reduction of
-// modulus.feistel128. Returns NUM(A) and NUM(B), high word first; or, when
-// c is set, reads the Base36 string at src and writes the result at dst
-// (B36_PARSE, B36_FORMAT), as ff1Rounds does for decimals.
-// Registers: DI the job, SI the round keys, R10:R8 NUM(A), R11:R9 NUM(B),
-// X1..X10 the block constants (ff1Job128.k), X11 the swapHalves shuffle.
-TEXT ·ff1Rounds128(SB), NOSPLIT, $0-105
-	CMPQ   c+48(FP), $0
-	JEQ    wnums
-	B36_PARSE(wbad)
-	JMP    wgo
-
-wnums:
-	MOVQ   ahi+8(FP), R10
-	MOVQ   alo+16(FP), R8
-	MOVQ   bhi+24(FP), R11
-	MOVQ   blo+32(FP), R9
-
-wgo:
-	MOVQ   j+0(FP), DI
-	MOVQ   0(DI), SI
-	MOVOU  swapHalves<>(SB), X11
-	MOVOU  120(DI), X1
-	MOVOU  136(DI), X2
-	MOVOU  152(DI), X3
-	MOVOU  168(DI), X4
-	MOVOU  184(DI), X5
-	MOVOU  200(DI), X6
-	MOVOU  216(DI), X7
-	MOVOU  232(DI), X8
-	MOVOU  248(DI), X9
-	MOVOU  264(DI), X10
-	CMPB   decrypt+40(FP), $0
-	JNE    wdec
-
-	W_ENC(W_BLOCK, W_Y, X1, W_EVEN, w0a, w0b, w0c)
-	W_ENC(W_BLOCK, W_Y, X2, W_ODD, w1a, w1b, w1c)
-	W_ENC(W_BLOCK, W_Y, X3, W_EVEN, w2a, w2b, w2c)
-	W_ENC(W_BLOCK, W_Y, X4, W_ODD, w3a, w3b, w3c)
-	W_ENC(W_BLOCK, W_Y, X5, W_EVEN, w4a, w4b, w4c)
-	W_ENC(W_BLOCK, W_Y, X6, W_ODD, w5a, w5b, w5c)
-	W_ENC(W_BLOCK, W_Y, X7, W_EVEN, w6a, w6b, w6c)
-	W_ENC(W_BLOCK, W_Y, X8, W_ODD, w7a, w7b, w7c)
-	W_ENC(W_BLOCK, W_Y, X9, W_EVEN, w8a, w8b, w8c)
-	W_ENC(W_BLOCK, W_Y, X10, W_ODD, w9a, w9b, w9c)
-	JMP wout
-
-wdec:
-	W_DEC(W_BLOCK, W_Y, X10, W_ODD, v9a, v9b, v9c)
-	W_DEC(W_BLOCK, W_Y, X9, W_EVEN, v8a, v8b, v8c)
-	W_DEC(W_BLOCK, W_Y, X8, W_ODD, v7a, v7b, v7c)
-	W_DEC(W_BLOCK, W_Y, X7, W_EVEN, v6a, v6b, v6c)
-	W_DEC(W_BLOCK, W_Y, X6, W_ODD, v5a, v5b, v5c)
-	W_DEC(W_BLOCK, W_Y, X5, W_EVEN, v4a, v4b, v4c)
-	W_DEC(W_BLOCK, W_Y, X4, W_ODD, v3a, v3b, v3c)
-	W_DEC(W_BLOCK, W_Y, X3, W_EVEN, v2a, v2b, v2c)
-	W_DEC(W_BLOCK, W_Y, X2, W_ODD, v1a, v1b, v1c)
-	W_DEC(W_BLOCK, W_Y, X1, W_EVEN, v0a, v0b, v0c)
-
-wout:
-	MOVQ R10, rahi+72(FP)
-	MOVQ R8, ralo+80(FP)
-	MOVQ R11, rbhi+88(FP)
-	MOVQ R9, rblo+96(FP)
-	MOVB $1, ok+104(FP)
-	CMPQ c+48(FP), $0
-	JEQ  wdone
-	B36_FORMAT
-	JMP  wdone
-
-wbad:
-	MOVB $0, ok+104(FP)
-
-wdone:
-	CLEAR_XMM
-	PXOR X11, X11
-	RET
-
-// func ff31Rounds128(j *ff31Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
-//
-// The eight FF3-1 rounds for 2^64 ≤ radix^v ≤ radix^u ≤ 2^96, unrolled, on
-// NUM(REV(A)) = ahi·2^64 + alo and NUM(REV(B)) = bhi·2^64 + blo, with the
-// lazy reduction of modulus.feistel128, or on a Base36 string, as
-// ff1Rounds128. Registers as there, X1..X8 the block constants
-// (ff31Job128.k).
-TEXT ·ff31Rounds128(SB), NOSPLIT, $0-105
-	CMPQ   c+48(FP), $0
-	JEQ    vnums
-	B36_PARSE(vbad)
-	JMP    vgo
-
-vnums:
-	MOVQ   ahi+8(FP), R10
-	MOVQ   alo+16(FP), R8
-	MOVQ   bhi+24(FP), R11
-	MOVQ   blo+32(FP), R9
-
-vgo:
-	MOVQ   j+0(FP), DI
-	MOVQ   0(DI), SI
-	MOVOU  120(DI), X1
-	MOVOU  136(DI), X2
-	MOVOU  152(DI), X3
-	MOVOU  168(DI), X4
-	MOVOU  184(DI), X5
-	MOVOU  200(DI), X6
-	MOVOU  216(DI), X7
-	MOVOU  232(DI), X8
-	CMPB   decrypt+40(FP), $0
-	JNE    vdec
-
-	W_ENC(V_BLOCK, V_Y, X1, W_EVEN, x0a, x0b, x0c)
-	W_ENC(V_BLOCK, V_Y, X2, W_ODD, x1a, x1b, x1c)
-	W_ENC(V_BLOCK, V_Y, X3, W_EVEN, x2a, x2b, x2c)
-	W_ENC(V_BLOCK, V_Y, X4, W_ODD, x3a, x3b, x3c)
-	W_ENC(V_BLOCK, V_Y, X5, W_EVEN, x4a, x4b, x4c)
-	W_ENC(V_BLOCK, V_Y, X6, W_ODD, x5a, x5b, x5c)
-	W_ENC(V_BLOCK, V_Y, X7, W_EVEN, x6a, x6b, x6c)
-	W_ENC(V_BLOCK, V_Y, X8, W_ODD, x7a, x7b, x7c)
-	JMP vout
-
-vdec:
-	W_DEC(V_BLOCK, V_Y, X8, W_ODD, y7a, y7b, y7c)
-	W_DEC(V_BLOCK, V_Y, X7, W_EVEN, y6a, y6b, y6c)
-	W_DEC(V_BLOCK, V_Y, X6, W_ODD, y5a, y5b, y5c)
-	W_DEC(V_BLOCK, V_Y, X5, W_EVEN, y4a, y4b, y4c)
-	W_DEC(V_BLOCK, V_Y, X4, W_ODD, y3a, y3b, y3c)
-	W_DEC(V_BLOCK, V_Y, X3, W_EVEN, y2a, y2b, y2c)
-	W_DEC(V_BLOCK, V_Y, X2, W_ODD, y1a, y1b, y1c)
-	W_DEC(V_BLOCK, V_Y, X1, W_EVEN, y0a, y0b, y0c)
-
-vout:
-	MOVQ R10, rahi+72(FP)
-	MOVQ R8, ralo+80(FP)
-	MOVQ R11, rbhi+88(FP)
-	MOVQ R9, rblo+96(FP)
-	MOVB $1, ok+104(FP)
-	CMPQ c+48(FP), $0
-	JEQ  vdone
-	B36_FORMAT
-	JMP  vdone
-
-vbad:
-	MOVB $0, ok+104(FP)
-
-vdone:
-	CLEAR_XMM
-	PXOR X11, X11
-	RET
-
 // func aesChain(rk *roundKeys, state *[16]byte, n int)
 //
 // Encrypts state n times in a row under rk (AES-128 only), each input the
@@ -1011,33 +729,649 @@ chain:
 	PXOR       X0, X0
 	RET
 
+// The kernels come in two forms. ff1Kernel, ff31Kernel, ff1Kernel128 and
+// ff31Kernel128 run all the rounds on numbers. The string forms split a
+// call in two: ...In reads the string (DIGITS_PARSE or B36_PARSE) and runs
+// the first half of the rounds, ...Out runs the second half and writes the
+// result (DIGITS_FORMAT or B36_FORMAT). Measured, two calls beat one
+// (BENCHMARKS.md): the processor overlaps the halves of successive calls
+// better, and the result can be allocated between them. Registers: DI the
+// job, SI the round keys, R8 and R9 NUM(A) and NUM(B) (R10, R11 their high
+// words in the 128-bit kernels), X1.. the block constants of the rounds
+// run, X13 the toHigh shuffle and X11 the swapHalves shuffle where used.
 
-// func digitsRoundTrip(c *digitCodec, dst, src *byte) bool
+// func ff1Kernel(j *ff1Job, a, b uint64, decrypt bool) (uint64, uint64)
+//
+// The ten FF1 rounds of SP 800-38G Algorithms 7 and 8 for radix^v ≤ 2^32,
+// unrolled.
+TEXT ·ff1Kernel(SB), NOSPLIT, $0-48
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  toHigh<>(SB), X13
+	MOVOU  swapHalves<>(SB), X11
+	MOVQ   a+8(FP), R8
+	MOVQ   b+16(FP), R9
+	CMPB   decrypt+24(FP), $0
+	JNE    ff1Kerneldec
+	MOVOU  72(DI), X1
+	MOVOU  88(DI), X2
+	MOVOU  104(DI), X3
+	MOVOU  120(DI), X4
+	MOVOU  136(DI), X5
+	MOVOU  152(DI), X6
+	MOVOU  168(DI), X7
+	MOVOU  184(DI), X8
+	MOVOU  200(DI), X9
+	MOVOU  216(DI), X10
+	FF1_ENC(X1, FF1_EVEN, r1a, r1b, r1c)
+	FF1_ENC(X2, FF1_ODD, r2a, r2b, r2c)
+	FF1_ENC(X3, FF1_EVEN, r3a, r3b, r3c)
+	FF1_ENC(X4, FF1_ODD, r4a, r4b, r4c)
+	FF1_ENC(X5, FF1_EVEN, r5a, r5b, r5c)
+	FF1_ENC(X6, FF1_ODD, r6a, r6b, r6c)
+	FF1_ENC(X7, FF1_EVEN, r7a, r7b, r7c)
+	FF1_ENC(X8, FF1_ODD, r8a, r8b, r8c)
+	FF1_ENC(X9, FF1_EVEN, r9a, r9b, r9c)
+	FF1_ENC(X10, FF1_ODD, r10a, r10b, r10c)
+	JMP    ff1Kernelout
+
+ff1Kerneldec:
+	MOVOU  216(DI), X1
+	MOVOU  200(DI), X2
+	MOVOU  184(DI), X3
+	MOVOU  168(DI), X4
+	MOVOU  152(DI), X5
+	MOVOU  136(DI), X6
+	MOVOU  120(DI), X7
+	MOVOU  104(DI), X8
+	MOVOU  88(DI), X9
+	MOVOU  72(DI), X10
+	FF1_DEC(X1, FF1_ODD, r11a, r11b, r11c)
+	FF1_DEC(X2, FF1_EVEN, r12a, r12b, r12c)
+	FF1_DEC(X3, FF1_ODD, r13a, r13b, r13c)
+	FF1_DEC(X4, FF1_EVEN, r14a, r14b, r14c)
+	FF1_DEC(X5, FF1_ODD, r15a, r15b, r15c)
+	FF1_DEC(X6, FF1_EVEN, r16a, r16b, r16c)
+	FF1_DEC(X7, FF1_ODD, r17a, r17b, r17c)
+	FF1_DEC(X8, FF1_EVEN, r18a, r18b, r18c)
+	FF1_DEC(X9, FF1_ODD, r19a, r19b, r19c)
+	FF1_DEC(X10, FF1_EVEN, r20a, r20b, r20c)
+
+ff1Kernelout:
+	MOVQ   R8, ret+32(FP)
+	MOVQ   R9, ret1+40(FP)
+	CLEAR_XMM
+	RET
+
+// func ff1DigitsIn(j *ff1Job, c *digitCodec, src, dst *byte, a, b uint64, decrypt bool) (ra, rb uint64, ok bool)
+//
+// Reads the decimal string at src (c.n digits) and runs FF1 rounds 0..4
+// (encryption) or 9..5 (decryption); ok is false, and nothing runs, if src
+// holds a non-digit.
+TEXT ·ff1DigitsIn(SB), NOSPLIT, $0-73
+	DIGITS_PARSE(ff1DigitsInbad)
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  toHigh<>(SB), X13
+	MOVOU  swapHalves<>(SB), X11
+	CMPB   decrypt+48(FP), $0
+	JNE    ff1DigitsIndec
+	MOVOU  72(DI), X1
+	MOVOU  88(DI), X2
+	MOVOU  104(DI), X3
+	MOVOU  120(DI), X4
+	MOVOU  136(DI), X5
+	FF1_ENC(X1, FF1_EVEN, r21a, r21b, r21c)
+	FF1_ENC(X2, FF1_ODD, r22a, r22b, r22c)
+	FF1_ENC(X3, FF1_EVEN, r23a, r23b, r23c)
+	FF1_ENC(X4, FF1_ODD, r24a, r24b, r24c)
+	FF1_ENC(X5, FF1_EVEN, r25a, r25b, r25c)
+	JMP    ff1DigitsInout
+
+ff1DigitsIndec:
+	MOVOU  216(DI), X1
+	MOVOU  200(DI), X2
+	MOVOU  184(DI), X3
+	MOVOU  168(DI), X4
+	MOVOU  152(DI), X5
+	FF1_DEC(X1, FF1_ODD, r26a, r26b, r26c)
+	FF1_DEC(X2, FF1_EVEN, r27a, r27b, r27c)
+	FF1_DEC(X3, FF1_ODD, r28a, r28b, r28c)
+	FF1_DEC(X4, FF1_EVEN, r29a, r29b, r29c)
+	FF1_DEC(X5, FF1_ODD, r30a, r30b, r30c)
+
+ff1DigitsInout:
+	MOVQ   R8, ra+56(FP)
+	MOVQ   R9, rb+64(FP)
+	MOVB   $1, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+ff1DigitsInbad:
+	MOVB   $0, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func ff1DigitsOut(j *ff1Job, c *digitCodec, src, dst *byte, a, b uint64, decrypt bool) (ra, rb uint64, ok bool)
+//
+// Runs FF1 rounds 5..9 (encryption) or 4..0 (decryption) on a and b from
+// ff1DigitsIn and writes the result, c.n digits, at dst.
+TEXT ·ff1DigitsOut(SB), NOSPLIT, $0-73
+	MOVQ   a+32(FP), R8
+	MOVQ   b+40(FP), R9
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  toHigh<>(SB), X13
+	MOVOU  swapHalves<>(SB), X11
+	CMPB   decrypt+48(FP), $0
+	JNE    ff1DigitsOutdec
+	MOVOU  152(DI), X1
+	MOVOU  168(DI), X2
+	MOVOU  184(DI), X3
+	MOVOU  200(DI), X4
+	MOVOU  216(DI), X5
+	FF1_ENC(X1, FF1_ODD, r31a, r31b, r31c)
+	FF1_ENC(X2, FF1_EVEN, r32a, r32b, r32c)
+	FF1_ENC(X3, FF1_ODD, r33a, r33b, r33c)
+	FF1_ENC(X4, FF1_EVEN, r34a, r34b, r34c)
+	FF1_ENC(X5, FF1_ODD, r35a, r35b, r35c)
+	JMP    ff1DigitsOutout
+
+ff1DigitsOutdec:
+	MOVOU  136(DI), X1
+	MOVOU  120(DI), X2
+	MOVOU  104(DI), X3
+	MOVOU  88(DI), X4
+	MOVOU  72(DI), X5
+	FF1_DEC(X1, FF1_EVEN, r36a, r36b, r36c)
+	FF1_DEC(X2, FF1_ODD, r37a, r37b, r37c)
+	FF1_DEC(X3, FF1_EVEN, r38a, r38b, r38c)
+	FF1_DEC(X4, FF1_ODD, r39a, r39b, r39c)
+	FF1_DEC(X5, FF1_EVEN, r40a, r40b, r40c)
+
+ff1DigitsOutout:
+	DIGITS_FORMAT
+	MOVB   $1, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func ff31Kernel(j *ff31Job, a, b uint64, decrypt bool) (uint64, uint64)
+//
+// The eight FF3-1 rounds of SP 800-38G Rev. 1 Algorithms 9 and 10 for
+// radix^u ≤ 2^32, keyed with REVB(K), unrolled, on NUM(REV(A)) and
+// NUM(REV(B)). The block REVB(W ⊕ [i]^4 ‖ [NUM(REV(B))]^12) is, read
+// little-endian, NUM(REV(B)) in the low half and (W ⊕ i)·2^32 in the high
+// half; y = NUM(REVB(output)) is the output read little-endian.
+TEXT ·ff31Kernel(SB), NOSPLIT, $0-48
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVQ   a+8(FP), R8
+	MOVQ   b+16(FP), R9
+	CMPB   decrypt+24(FP), $0
+	JNE    ff31Kerneldec
+	MOVOU  72(DI), X1
+	MOVOU  88(DI), X2
+	MOVOU  104(DI), X3
+	MOVOU  120(DI), X4
+	MOVOU  136(DI), X5
+	MOVOU  152(DI), X6
+	MOVOU  168(DI), X7
+	MOVOU  184(DI), X8
+	FF31_ENC(X1, FF31_EVEN, r41a, r41b, r41c)
+	FF31_ENC(X2, FF31_ODD, r42a, r42b, r42c)
+	FF31_ENC(X3, FF31_EVEN, r43a, r43b, r43c)
+	FF31_ENC(X4, FF31_ODD, r44a, r44b, r44c)
+	FF31_ENC(X5, FF31_EVEN, r45a, r45b, r45c)
+	FF31_ENC(X6, FF31_ODD, r46a, r46b, r46c)
+	FF31_ENC(X7, FF31_EVEN, r47a, r47b, r47c)
+	FF31_ENC(X8, FF31_ODD, r48a, r48b, r48c)
+	JMP    ff31Kernelout
+
+ff31Kerneldec:
+	MOVOU  184(DI), X1
+	MOVOU  168(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  136(DI), X4
+	MOVOU  120(DI), X5
+	MOVOU  104(DI), X6
+	MOVOU  88(DI), X7
+	MOVOU  72(DI), X8
+	FF31_DEC(X1, FF31_ODD, r49a, r49b, r49c)
+	FF31_DEC(X2, FF31_EVEN, r50a, r50b, r50c)
+	FF31_DEC(X3, FF31_ODD, r51a, r51b, r51c)
+	FF31_DEC(X4, FF31_EVEN, r52a, r52b, r52c)
+	FF31_DEC(X5, FF31_ODD, r53a, r53b, r53c)
+	FF31_DEC(X6, FF31_EVEN, r54a, r54b, r54c)
+	FF31_DEC(X7, FF31_ODD, r55a, r55b, r55c)
+	FF31_DEC(X8, FF31_EVEN, r56a, r56b, r56c)
+
+ff31Kernelout:
+	MOVQ   R8, ret+32(FP)
+	MOVQ   R9, ret1+40(FP)
+	CLEAR_XMM
+	RET
+
+// func ff31DigitsIn(j *ff31Job, c *digitCodec, src, dst *byte, a, b uint64, decrypt bool) (ra, rb uint64, ok bool)
+//
+// ff1DigitsIn for FF3-1: rounds 0..3 or 7..4.
+TEXT ·ff31DigitsIn(SB), NOSPLIT, $0-73
+	DIGITS_PARSE(ff31DigitsInbad)
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	CMPB   decrypt+48(FP), $0
+	JNE    ff31DigitsIndec
+	MOVOU  72(DI), X1
+	MOVOU  88(DI), X2
+	MOVOU  104(DI), X3
+	MOVOU  120(DI), X4
+	FF31_ENC(X1, FF31_EVEN, r57a, r57b, r57c)
+	FF31_ENC(X2, FF31_ODD, r58a, r58b, r58c)
+	FF31_ENC(X3, FF31_EVEN, r59a, r59b, r59c)
+	FF31_ENC(X4, FF31_ODD, r60a, r60b, r60c)
+	JMP    ff31DigitsInout
+
+ff31DigitsIndec:
+	MOVOU  184(DI), X1
+	MOVOU  168(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  136(DI), X4
+	FF31_DEC(X1, FF31_ODD, r61a, r61b, r61c)
+	FF31_DEC(X2, FF31_EVEN, r62a, r62b, r62c)
+	FF31_DEC(X3, FF31_ODD, r63a, r63b, r63c)
+	FF31_DEC(X4, FF31_EVEN, r64a, r64b, r64c)
+
+ff31DigitsInout:
+	MOVQ   R8, ra+56(FP)
+	MOVQ   R9, rb+64(FP)
+	MOVB   $1, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+ff31DigitsInbad:
+	MOVB   $0, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func ff31DigitsOut(j *ff31Job, c *digitCodec, src, dst *byte, a, b uint64, decrypt bool) (ra, rb uint64, ok bool)
+//
+// ff1DigitsOut for FF3-1: rounds 4..7 or 3..0.
+TEXT ·ff31DigitsOut(SB), NOSPLIT, $0-73
+	MOVQ   a+32(FP), R8
+	MOVQ   b+40(FP), R9
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	CMPB   decrypt+48(FP), $0
+	JNE    ff31DigitsOutdec
+	MOVOU  136(DI), X1
+	MOVOU  152(DI), X2
+	MOVOU  168(DI), X3
+	MOVOU  184(DI), X4
+	FF31_ENC(X1, FF31_EVEN, r65a, r65b, r65c)
+	FF31_ENC(X2, FF31_ODD, r66a, r66b, r66c)
+	FF31_ENC(X3, FF31_EVEN, r67a, r67b, r67c)
+	FF31_ENC(X4, FF31_ODD, r68a, r68b, r68c)
+	JMP    ff31DigitsOutout
+
+ff31DigitsOutdec:
+	MOVOU  120(DI), X1
+	MOVOU  104(DI), X2
+	MOVOU  88(DI), X3
+	MOVOU  72(DI), X4
+	FF31_DEC(X1, FF31_ODD, r69a, r69b, r69c)
+	FF31_DEC(X2, FF31_EVEN, r70a, r70b, r70c)
+	FF31_DEC(X3, FF31_ODD, r71a, r71b, r71c)
+	FF31_DEC(X4, FF31_EVEN, r72a, r72b, r72c)
+
+ff31DigitsOutout:
+	DIGITS_FORMAT
+	MOVB   $1, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func ff1Kernel128(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64)
+//
+// The ten FF1 rounds for 2^64 ≤ radix^u ≤ radix^v ≤ 2^96 and d = 16,
+// unrolled: NUM(A) and NUM(B) in two words each, the lazy reduction of
+// modulus.feistel128. Returns NUM(A) and NUM(B), high word first.
+TEXT ·ff1Kernel128(SB), NOSPLIT, $0-80
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  swapHalves<>(SB), X11
+	MOVQ   ahi+8(FP), R10
+	MOVQ   alo+16(FP), R8
+	MOVQ   bhi+24(FP), R11
+	MOVQ   blo+32(FP), R9
+	CMPB   decrypt+40(FP), $0
+	JNE    ff1Kernel128dec
+	MOVOU  120(DI), X1
+	MOVOU  136(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  168(DI), X4
+	MOVOU  184(DI), X5
+	MOVOU  200(DI), X6
+	MOVOU  216(DI), X7
+	MOVOU  232(DI), X8
+	MOVOU  248(DI), X9
+	MOVOU  264(DI), X10
+	W_ENC(W_BLOCK, W_Y, X1, W_EVEN, r73a, r73b, r73c)
+	W_ENC(W_BLOCK, W_Y, X2, W_ODD, r74a, r74b, r74c)
+	W_ENC(W_BLOCK, W_Y, X3, W_EVEN, r75a, r75b, r75c)
+	W_ENC(W_BLOCK, W_Y, X4, W_ODD, r76a, r76b, r76c)
+	W_ENC(W_BLOCK, W_Y, X5, W_EVEN, r77a, r77b, r77c)
+	W_ENC(W_BLOCK, W_Y, X6, W_ODD, r78a, r78b, r78c)
+	W_ENC(W_BLOCK, W_Y, X7, W_EVEN, r79a, r79b, r79c)
+	W_ENC(W_BLOCK, W_Y, X8, W_ODD, r80a, r80b, r80c)
+	W_ENC(W_BLOCK, W_Y, X9, W_EVEN, r81a, r81b, r81c)
+	W_ENC(W_BLOCK, W_Y, X10, W_ODD, r82a, r82b, r82c)
+	JMP    ff1Kernel128out
+
+ff1Kernel128dec:
+	MOVOU  264(DI), X1
+	MOVOU  248(DI), X2
+	MOVOU  232(DI), X3
+	MOVOU  216(DI), X4
+	MOVOU  200(DI), X5
+	MOVOU  184(DI), X6
+	MOVOU  168(DI), X7
+	MOVOU  152(DI), X8
+	MOVOU  136(DI), X9
+	MOVOU  120(DI), X10
+	W_DEC(W_BLOCK, W_Y, X1, W_ODD, r83a, r83b, r83c)
+	W_DEC(W_BLOCK, W_Y, X2, W_EVEN, r84a, r84b, r84c)
+	W_DEC(W_BLOCK, W_Y, X3, W_ODD, r85a, r85b, r85c)
+	W_DEC(W_BLOCK, W_Y, X4, W_EVEN, r86a, r86b, r86c)
+	W_DEC(W_BLOCK, W_Y, X5, W_ODD, r87a, r87b, r87c)
+	W_DEC(W_BLOCK, W_Y, X6, W_EVEN, r88a, r88b, r88c)
+	W_DEC(W_BLOCK, W_Y, X7, W_ODD, r89a, r89b, r89c)
+	W_DEC(W_BLOCK, W_Y, X8, W_EVEN, r90a, r90b, r90c)
+	W_DEC(W_BLOCK, W_Y, X9, W_ODD, r91a, r91b, r91c)
+	W_DEC(W_BLOCK, W_Y, X10, W_EVEN, r92a, r92b, r92c)
+
+ff1Kernel128out:
+	MOVQ   R10, ret+48(FP)
+	MOVQ   R8, ret1+56(FP)
+	MOVQ   R11, ret2+64(FP)
+	MOVQ   R9, ret3+72(FP)
+	CLEAR_XMM
+	RET
+
+// func ff1Base36In(j *ff1Job128, c *base36Codec, src, dst *byte, ahi, alo, bhi, blo uint64, decrypt bool) (rahi, ralo, rbhi, rblo uint64, ok bool)
+//
+// Reads the Base36 string at src (c.n characters) and runs FF1 rounds 0..4
+// or 9..5 in the 128-bit kernel; ok is false, and nothing runs, if src
+// holds a character outside the alphabet.
+TEXT ·ff1Base36In(SB), NOSPLIT, $0-105
+	B36_PARSE(ff1Base36Inbad)
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  swapHalves<>(SB), X11
+	CMPB   decrypt+64(FP), $0
+	JNE    ff1Base36Indec
+	MOVOU  120(DI), X1
+	MOVOU  136(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  168(DI), X4
+	MOVOU  184(DI), X5
+	W_ENC(W_BLOCK, W_Y, X1, W_EVEN, r93a, r93b, r93c)
+	W_ENC(W_BLOCK, W_Y, X2, W_ODD, r94a, r94b, r94c)
+	W_ENC(W_BLOCK, W_Y, X3, W_EVEN, r95a, r95b, r95c)
+	W_ENC(W_BLOCK, W_Y, X4, W_ODD, r96a, r96b, r96c)
+	W_ENC(W_BLOCK, W_Y, X5, W_EVEN, r97a, r97b, r97c)
+	JMP    ff1Base36Inout
+
+ff1Base36Indec:
+	MOVOU  264(DI), X1
+	MOVOU  248(DI), X2
+	MOVOU  232(DI), X3
+	MOVOU  216(DI), X4
+	MOVOU  200(DI), X5
+	W_DEC(W_BLOCK, W_Y, X1, W_ODD, r98a, r98b, r98c)
+	W_DEC(W_BLOCK, W_Y, X2, W_EVEN, r99a, r99b, r99c)
+	W_DEC(W_BLOCK, W_Y, X3, W_ODD, r100a, r100b, r100c)
+	W_DEC(W_BLOCK, W_Y, X4, W_EVEN, r101a, r101b, r101c)
+	W_DEC(W_BLOCK, W_Y, X5, W_ODD, r102a, r102b, r102c)
+
+ff1Base36Inout:
+	MOVQ   R10, rahi+72(FP)
+	MOVQ   R8, ralo+80(FP)
+	MOVQ   R11, rbhi+88(FP)
+	MOVQ   R9, rblo+96(FP)
+	MOVB   $1, ok+104(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+ff1Base36Inbad:
+	MOVB   $0, ok+104(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func ff1Base36Out(j *ff1Job128, c *base36Codec, src, dst *byte, ahi, alo, bhi, blo uint64, decrypt bool) (rahi, ralo, rbhi, rblo uint64, ok bool)
+//
+// Runs FF1 rounds 5..9 or 4..0 on the numbers from ff1Base36In and writes
+// the result, c.n characters, at dst.
+TEXT ·ff1Base36Out(SB), NOSPLIT, $0-105
+	MOVQ   ahi+32(FP), R10
+	MOVQ   alo+40(FP), R8
+	MOVQ   bhi+48(FP), R11
+	MOVQ   blo+56(FP), R9
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVOU  swapHalves<>(SB), X11
+	CMPB   decrypt+64(FP), $0
+	JNE    ff1Base36Outdec
+	MOVOU  200(DI), X1
+	MOVOU  216(DI), X2
+	MOVOU  232(DI), X3
+	MOVOU  248(DI), X4
+	MOVOU  264(DI), X5
+	W_ENC(W_BLOCK, W_Y, X1, W_ODD, r103a, r103b, r103c)
+	W_ENC(W_BLOCK, W_Y, X2, W_EVEN, r104a, r104b, r104c)
+	W_ENC(W_BLOCK, W_Y, X3, W_ODD, r105a, r105b, r105c)
+	W_ENC(W_BLOCK, W_Y, X4, W_EVEN, r106a, r106b, r106c)
+	W_ENC(W_BLOCK, W_Y, X5, W_ODD, r107a, r107b, r107c)
+	JMP    ff1Base36Outout
+
+ff1Base36Outdec:
+	MOVOU  184(DI), X1
+	MOVOU  168(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  136(DI), X4
+	MOVOU  120(DI), X5
+	W_DEC(W_BLOCK, W_Y, X1, W_EVEN, r108a, r108b, r108c)
+	W_DEC(W_BLOCK, W_Y, X2, W_ODD, r109a, r109b, r109c)
+	W_DEC(W_BLOCK, W_Y, X3, W_EVEN, r110a, r110b, r110c)
+	W_DEC(W_BLOCK, W_Y, X4, W_ODD, r111a, r111b, r111c)
+	W_DEC(W_BLOCK, W_Y, X5, W_EVEN, r112a, r112b, r112c)
+
+ff1Base36Outout:
+	B36_FORMAT
+	MOVB   $1, ok+104(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func ff31Kernel128(j *ff31Job128, ahi, alo, bhi, blo uint64, decrypt bool) (uint64, uint64, uint64, uint64)
+//
+// The eight FF3-1 rounds for 2^64 ≤ radix^v ≤ radix^u ≤ 2^96, unrolled, on
+// NUM(REV(A)) and NUM(REV(B)) in two words each, with FF3-1's
+// little-endian block and y (V_BLOCK, V_Y) and the lazy reduction of
+// modulus.feistel128.
+TEXT ·ff31Kernel128(SB), NOSPLIT, $0-80
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	MOVQ   ahi+8(FP), R10
+	MOVQ   alo+16(FP), R8
+	MOVQ   bhi+24(FP), R11
+	MOVQ   blo+32(FP), R9
+	CMPB   decrypt+40(FP), $0
+	JNE    ff31Kernel128dec
+	MOVOU  120(DI), X1
+	MOVOU  136(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  168(DI), X4
+	MOVOU  184(DI), X5
+	MOVOU  200(DI), X6
+	MOVOU  216(DI), X7
+	MOVOU  232(DI), X8
+	W_ENC(V_BLOCK, V_Y, X1, W_EVEN, r113a, r113b, r113c)
+	W_ENC(V_BLOCK, V_Y, X2, W_ODD, r114a, r114b, r114c)
+	W_ENC(V_BLOCK, V_Y, X3, W_EVEN, r115a, r115b, r115c)
+	W_ENC(V_BLOCK, V_Y, X4, W_ODD, r116a, r116b, r116c)
+	W_ENC(V_BLOCK, V_Y, X5, W_EVEN, r117a, r117b, r117c)
+	W_ENC(V_BLOCK, V_Y, X6, W_ODD, r118a, r118b, r118c)
+	W_ENC(V_BLOCK, V_Y, X7, W_EVEN, r119a, r119b, r119c)
+	W_ENC(V_BLOCK, V_Y, X8, W_ODD, r120a, r120b, r120c)
+	JMP    ff31Kernel128out
+
+ff31Kernel128dec:
+	MOVOU  232(DI), X1
+	MOVOU  216(DI), X2
+	MOVOU  200(DI), X3
+	MOVOU  184(DI), X4
+	MOVOU  168(DI), X5
+	MOVOU  152(DI), X6
+	MOVOU  136(DI), X7
+	MOVOU  120(DI), X8
+	W_DEC(V_BLOCK, V_Y, X1, W_ODD, r121a, r121b, r121c)
+	W_DEC(V_BLOCK, V_Y, X2, W_EVEN, r122a, r122b, r122c)
+	W_DEC(V_BLOCK, V_Y, X3, W_ODD, r123a, r123b, r123c)
+	W_DEC(V_BLOCK, V_Y, X4, W_EVEN, r124a, r124b, r124c)
+	W_DEC(V_BLOCK, V_Y, X5, W_ODD, r125a, r125b, r125c)
+	W_DEC(V_BLOCK, V_Y, X6, W_EVEN, r126a, r126b, r126c)
+	W_DEC(V_BLOCK, V_Y, X7, W_ODD, r127a, r127b, r127c)
+	W_DEC(V_BLOCK, V_Y, X8, W_EVEN, r128a, r128b, r128c)
+
+ff31Kernel128out:
+	MOVQ   R10, ret+48(FP)
+	MOVQ   R8, ret1+56(FP)
+	MOVQ   R11, ret2+64(FP)
+	MOVQ   R9, ret3+72(FP)
+	CLEAR_XMM
+	RET
+
+// func ff31Base36In(j *ff31Job128, c *base36Codec, src, dst *byte, ahi, alo, bhi, blo uint64, decrypt bool) (rahi, ralo, rbhi, rblo uint64, ok bool)
+//
+// ff1Base36In for FF3-1: rounds 0..3 or 7..4.
+TEXT ·ff31Base36In(SB), NOSPLIT, $0-105
+	B36_PARSE(ff31Base36Inbad)
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	CMPB   decrypt+64(FP), $0
+	JNE    ff31Base36Indec
+	MOVOU  120(DI), X1
+	MOVOU  136(DI), X2
+	MOVOU  152(DI), X3
+	MOVOU  168(DI), X4
+	W_ENC(V_BLOCK, V_Y, X1, W_EVEN, r129a, r129b, r129c)
+	W_ENC(V_BLOCK, V_Y, X2, W_ODD, r130a, r130b, r130c)
+	W_ENC(V_BLOCK, V_Y, X3, W_EVEN, r131a, r131b, r131c)
+	W_ENC(V_BLOCK, V_Y, X4, W_ODD, r132a, r132b, r132c)
+	JMP    ff31Base36Inout
+
+ff31Base36Indec:
+	MOVOU  232(DI), X1
+	MOVOU  216(DI), X2
+	MOVOU  200(DI), X3
+	MOVOU  184(DI), X4
+	W_DEC(V_BLOCK, V_Y, X1, W_ODD, r133a, r133b, r133c)
+	W_DEC(V_BLOCK, V_Y, X2, W_EVEN, r134a, r134b, r134c)
+	W_DEC(V_BLOCK, V_Y, X3, W_ODD, r135a, r135b, r135c)
+	W_DEC(V_BLOCK, V_Y, X4, W_EVEN, r136a, r136b, r136c)
+
+ff31Base36Inout:
+	MOVQ   R10, rahi+72(FP)
+	MOVQ   R8, ralo+80(FP)
+	MOVQ   R11, rbhi+88(FP)
+	MOVQ   R9, rblo+96(FP)
+	MOVB   $1, ok+104(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+ff31Base36Inbad:
+	MOVB   $0, ok+104(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func ff31Base36Out(j *ff31Job128, c *base36Codec, src, dst *byte, ahi, alo, bhi, blo uint64, decrypt bool) (rahi, ralo, rbhi, rblo uint64, ok bool)
+//
+// ff1Base36Out for FF3-1: rounds 4..7 or 3..0.
+TEXT ·ff31Base36Out(SB), NOSPLIT, $0-105
+	MOVQ   ahi+32(FP), R10
+	MOVQ   alo+40(FP), R8
+	MOVQ   bhi+48(FP), R11
+	MOVQ   blo+56(FP), R9
+	MOVQ   j+0(FP), DI
+	MOVQ   0(DI), SI
+	CMPB   decrypt+64(FP), $0
+	JNE    ff31Base36Outdec
+	MOVOU  184(DI), X1
+	MOVOU  200(DI), X2
+	MOVOU  216(DI), X3
+	MOVOU  232(DI), X4
+	W_ENC(V_BLOCK, V_Y, X1, W_EVEN, r137a, r137b, r137c)
+	W_ENC(V_BLOCK, V_Y, X2, W_ODD, r138a, r138b, r138c)
+	W_ENC(V_BLOCK, V_Y, X3, W_EVEN, r139a, r139b, r139c)
+	W_ENC(V_BLOCK, V_Y, X4, W_ODD, r140a, r140b, r140c)
+	JMP    ff31Base36Outout
+
+ff31Base36Outdec:
+	MOVOU  168(DI), X1
+	MOVOU  152(DI), X2
+	MOVOU  136(DI), X3
+	MOVOU  120(DI), X4
+	W_DEC(V_BLOCK, V_Y, X1, W_ODD, r141a, r141b, r141c)
+	W_DEC(V_BLOCK, V_Y, X2, W_EVEN, r142a, r142b, r142c)
+	W_DEC(V_BLOCK, V_Y, X3, W_ODD, r143a, r143b, r143c)
+	W_DEC(V_BLOCK, V_Y, X4, W_EVEN, r144a, r144b, r144c)
+
+ff31Base36Outout:
+	B36_FORMAT
+	MOVB   $1, ok+104(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func digitsRoundTrip(j *ff1Job, c *digitCodec, src, dst *byte, a, b uint64, decrypt bool) (ra, rb uint64, ok bool)
 //
 // DIGITS_PARSE then DIGITS_FORMAT with no rounds in between: writes at dst
-// the digits read at src (tests only). Frame as the kernels', j, a, b and
-// decrypt unused.
+// the digits read at src (tests only).
 TEXT ·digitsRoundTrip(SB), NOSPLIT, $0-73
-	KERNEL_IN(rtnums, rtgo, rtbad)
-	KERNEL_OUT(rtdone, rtbad)
+	DIGITS_PARSE(dtbad)
+	DIGITS_FORMAT
+	MOVB   $1, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
 
-// func base36RoundTrip(j *ff1Job128, ahi, alo, bhi, blo uint64, decrypt bool, c *base36Codec, dst, src *byte) (rahi, ralo, rbhi, rblo uint64, ok bool)
+dtbad:
+	MOVB   $0, ok+72(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
+	RET
+
+// func base36RoundTrip(j *ff1Job128, c *base36Codec, src, dst *byte, ahi, alo, bhi, blo uint64, decrypt bool) (rahi, ralo, rbhi, rblo uint64, ok bool)
 //
 // B36_PARSE then B36_FORMAT with no rounds in between (tests only).
 TEXT ·base36RoundTrip(SB), NOSPLIT, $0-105
-	B36_PARSE(b36bad)
-	MOVQ R10, rahi+72(FP)
-	MOVQ R8, ralo+80(FP)
-	MOVQ R11, rbhi+88(FP)
-	MOVQ R9, rblo+96(FP)
-	MOVB $1, ok+104(FP)
+	B36_PARSE(btbad)
 	B36_FORMAT
-	JMP  b36done
-
-b36bad:
-	MOVB $0, ok+104(FP)
-
-b36done:
+	MOVB   $1, ok+104(FP)
 	CLEAR_XMM
-	PXOR X11, X11
+	PXOR   X11, X11
+	RET
+
+btbad:
+	MOVB   $0, ok+104(FP)
+	CLEAR_XMM
+	PXOR   X11, X11
 	RET

@@ -12,26 +12,54 @@ const noKernels = "fpe: internal error: AES-NI kernel called in a build without 
 
 func subWord(uint32) uint32 { panic(noKernels) }
 
-func ff1Rounds(*ff1Job, uint64, uint64, bool, *digitCodec, *byte, *byte) (uint64, uint64, bool) {
+func ff1Kernel(*ff1Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }
+
+func ff31Kernel(*ff31Job, uint64, uint64, bool) (uint64, uint64) { panic(noKernels) }
+
+func ff1Kernel128(*ff1Job128, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64) {
 	panic(noKernels)
 }
 
-func ff31Rounds(*ff31Job, uint64, uint64, bool, *digitCodec, *byte, *byte) (uint64, uint64, bool) {
+func ff31Kernel128(*ff31Job128, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64) {
 	panic(noKernels)
 }
 
-func digitsRoundTrip(*ff1Job, uint64, uint64, bool, *digitCodec, *byte, *byte) (uint64, uint64, bool) {
+func ff1DigitsIn(*ff1Job, *digitCodec, *byte, *byte, uint64, uint64, bool) (uint64, uint64, bool) {
 	panic(noKernels)
 }
 
-func ff1Rounds128(*ff1Job128, uint64, uint64, uint64, uint64, bool, *base36Codec, *byte, *byte) (uint64, uint64, uint64, uint64, bool) {
+func ff1DigitsOut(*ff1Job, *digitCodec, *byte, *byte, uint64, uint64, bool) (uint64, uint64, bool) {
 	panic(noKernels)
 }
 
-func ff31Rounds128(*ff31Job128, uint64, uint64, uint64, uint64, bool, *base36Codec, *byte, *byte) (uint64, uint64, uint64, uint64, bool) {
+func ff31DigitsIn(*ff31Job, *digitCodec, *byte, *byte, uint64, uint64, bool) (uint64, uint64, bool) {
 	panic(noKernels)
 }
 
-func base36RoundTrip(*ff1Job128, uint64, uint64, uint64, uint64, bool, *base36Codec, *byte, *byte) (uint64, uint64, uint64, uint64, bool) {
+func ff31DigitsOut(*ff31Job, *digitCodec, *byte, *byte, uint64, uint64, bool) (uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func digitsRoundTrip(*ff1Job, *digitCodec, *byte, *byte, uint64, uint64, bool) (uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func ff1Base36In(*ff1Job128, *base36Codec, *byte, *byte, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func ff1Base36Out(*ff1Job128, *base36Codec, *byte, *byte, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func ff31Base36In(*ff31Job128, *base36Codec, *byte, *byte, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func ff31Base36Out(*ff31Job128, *base36Codec, *byte, *byte, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64, bool) {
+	panic(noKernels)
+}
+
+func base36RoundTrip(*ff1Job128, *base36Codec, *byte, *byte, uint64, uint64, uint64, uint64, bool) (uint64, uint64, uint64, uint64, bool) {
 	panic(noKernels)
 }

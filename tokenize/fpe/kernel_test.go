@@ -352,7 +352,7 @@ func TestDigitCodec(t *testing.T) {
 					}
 					src[i] = '0' + byte(w/pow10(3-i%4)%10)
 				}
-				_, _, ok := digitsRoundTrip(nil, 0, 0, false, c, &dst[0], &src[0])
+				_, _, ok := digitsRoundTrip(nil, c, &src[0], &dst[0], 0, 0, false)
 				require.True(t, ok)
 				require.Equal(t, string(src), string(dst), "%s, n = %d", name, n)
 			}
@@ -369,7 +369,7 @@ func TestDigitCodec(t *testing.T) {
 					for i := range dst {
 						dst[i] = '#'
 					}
-					_, _, ok := digitsRoundTrip(nil, 0, 0, false, c, &dst[0], &bad[0])
+					_, _, ok := digitsRoundTrip(nil, c, &bad[0], &dst[0], 0, 0, false)
 					require.False(t, ok, "%s, n = %d, byte %#x at %d", name, n, b, p)
 					require.Equal(t, strings.Repeat("#", n), string(dst))
 				}
@@ -422,7 +422,7 @@ func TestBase36Codec(t *testing.T) {
 	requireKernels(t)
 	const chars = Base36
 	roundTrip := func(c *base36Codec, dst, src []byte) bool {
-		_, _, _, _, ok := base36RoundTrip(nil, 0, 0, 0, 0, false, c, &dst[0], &src[0])
+		_, _, _, _, ok := base36RoundTrip(nil, c, &src[0], &dst[0], 0, 0, 0, 0, false)
 		return ok
 	}
 	src, dst := make([]byte, 32), make([]byte, 32)
