@@ -26,7 +26,10 @@ import (
 // also parse and format the string (digitCodec, base36Codec): done in Go
 // around the call, that work measured 0.15–0.5× the AES floor more, mostly
 // because its instructions, waiting on the rounds, kept the processor from
-// overlapping one call's rounds with the next's.
+// overlapping one call's rounds with the next's. Such a call runs as two
+// kernel calls, each with half of the rounds, and Encrypt allocates its
+// result between them: measured, the allocation then costs almost nothing
+// and the two halves overlap better than one whole (BENCHMARKS.md).
 
 // roundKeys is an expanded AES encryption key as the kernels read it: the
 // nr+1 round keys of 16 bytes in FIPS 197 byte order from offset 0, and nr
@@ -207,9 +210,8 @@ func newFF1Job128(rk *roundKeys, a *alphabet, n int, x0 u128) ff1Job128 {
 }
 
 // digitCodec lets a kernel read and write the decimal string itself for
-// inputs of 8 to 16 digits of the alphabet Digits: parsing, the rounds and
-// formatting in one call, with the digits handled 16 at a time in a vector
-// register. It holds two byte shuffles (PSHUFB: index, or 0x80 for zero)
+// inputs of 8 to 16 digits of the alphabet Digits (ff1DigitsIn and the
+// others), with the digits handled 16 at a time in a vector register. It holds two byte shuffles (PSHUFB: index, or 0x80 for zero)
 // for one length and one split. Offsets fixed by kernel_amd64.s (checked by
 // TestJobLayout).
 type digitCodec struct {
